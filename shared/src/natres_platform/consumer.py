@@ -1,0 +1,182 @@
+"""Idempotent consumer: effect + inbox row in one transaction, Kafka offsets committed after."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from kafka import KafkaConsumer, TopicPartition
+from kafka.structs import OffsetAndMetadata
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from natres_platform.db import SessionMaker
+from natres_platform.errors import PlatformError
+from natres_platform.events import CloudEvent, EventSchemaError, SchemaRegistry
+from natres_platform.messaging_tables import MessagingTables
+from natres_platform.workers import sleep_or_stop
+from natres_platform.tracing import continue_trace
+from natres_platform.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[UnitOfWork, CloudEvent], Awaitable[None]]
+UowFactory = Callable[[], UnitOfWork]
+
+
+class InboxConsumer:
+    """Reads topics in a consumer group and applies each event's effect exactly once."""
+
+    def __init__(
+        self,
+        *,
+        sessionmaker: SessionMaker,
+        tables: MessagingTables,
+        schemas: SchemaRegistry,
+        uow_factory: UowFactory,
+        bootstrap: str,
+        topics: list[str],
+        group_id: str,
+        handlers: Mapping[str, Handler],
+        default_handler: Handler | None = None,
+        after_effect: Callable[[CloudEvent], None] | None = None,
+        max_backoff_seconds: float = 30.0,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._tables = tables
+        self._schemas = schemas
+        self._uow_factory = uow_factory
+        self._bootstrap = bootstrap
+        self._topics = topics
+        self._group_id = group_id
+        self._handlers = dict(handlers)
+        self._default = default_handler
+        # Fault-injection point for crash tests: runs after the effect commits, before offsets do.
+        self._after_effect = after_effect
+        self._max_backoff = max_backoff_seconds
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="consumer-kafka")
+        self._consumer: KafkaConsumer | None = None
+
+    async def _call(self, fn: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._thread, fn, *args)
+
+    def _connect(self) -> KafkaConsumer:
+        consumer = KafkaConsumer(
+            bootstrap_servers=self._bootstrap,
+            group_id=self._group_id,
+            client_id=self._group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=200,
+        )
+        consumer.subscribe(self._topics)
+        return consumer
+
+    def _handler_for(self, event_type: str) -> Handler | None:
+        return self._handlers.get(event_type, self._default)
+
+    async def park(self, record: Any, *, code: str, reason: str, event_id: str | None, event_type: str | None) -> None:
+        """Keep a message we cannot admit, verbatim, with the reason; idempotent per position."""
+        p = self._tables.parked
+        async with self._sessionmaker() as session, session.begin():
+            await session.execute(
+                pg_insert(p)
+                .values(
+                    topic=record.topic,
+                    partition=record.partition,
+                    offset=record.offset,
+                    key=record.key.decode("utf-8", "replace") if record.key else None,
+                    event_id=event_id,
+                    event_type=event_type,
+                    raw=record.value or b"",
+                    reason_code=code,
+                    reason=reason[:4000],
+                )
+                .on_conflict_do_nothing()
+            )
+        log.warning("consumer: parked event", extra={"reason_code": code, "reason": reason, "topic": record.topic})
+
+    async def handle_record(self, record: Any) -> str:
+        """Process one Kafka record; returns 'applied', 'duplicate', 'skipped' or 'parked'."""
+        try:
+            event = self._schemas.parse(record.value or b"")
+        except EventSchemaError as exc:
+            raw_type = (exc.extensions or {}).get("event_type")
+            await self.park(record, code=exc.code, reason=exc.detail, event_id=None, event_type=raw_type)
+            return "parked"
+        handler = self._handler_for(event.type)
+        if handler is None:
+            return "skipped"
+        continue_trace(event.traceparent)
+        inbox = self._tables.inbox
+        try:
+            async with self._uow_factory() as uow:
+                claimed = await uow.session.execute(
+                    pg_insert(inbox)
+                    .values(
+                        event_id=event.id,
+                        event_type=event.type,
+                        topic=record.topic,
+                        partition=record.partition,
+                        offset=record.offset,
+                    )
+                    .on_conflict_do_nothing()
+                    .returning(inbox.c.event_id)
+                )
+                if claimed.first() is None:
+                    return "duplicate"
+                await handler(uow, event)
+                await uow.commit()
+        except PlatformError as exc:
+            # A domain refusal is permanent: park it so the partition keeps moving.
+            await self.park(record, code=exc.code, reason=exc.detail, event_id=event.id, event_type=event.type)
+            return "parked"
+        if self._after_effect is not None:
+            self._after_effect(event)
+        return "applied"
+
+    async def poll_once(self, timeout_ms: int = 500) -> int:
+        """One poll: process every record in order per partition, then commit offsets."""
+        if self._consumer is None:
+            self._consumer = await self._call(self._connect)
+        batches = await self._call(lambda: self._consumer.poll(timeout_ms=timeout_ms))
+        done: dict[TopicPartition, OffsetAndMetadata] = {}
+        processed = 0
+        failure: BaseException | None = None
+        for tp, records in batches.items():
+            for record in records:
+                try:
+                    await self.handle_record(record)
+                except Exception as exc:  # noqa: BLE001 - transient: retry this record later
+                    failure = exc
+                    await self._call(self._consumer.seek, tp, record.offset)
+                    break
+                done[tp] = OffsetAndMetadata(record.offset + 1, "", -1)
+                processed += 1
+        if done:
+            await self._call(lambda: self._consumer.commit(offsets=done))
+        if failure is not None:
+            raise failure
+        return processed
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Loop until `stop` is set; outages back off and resume from the last committed offset."""
+        backoff = 0.5
+        while not stop.is_set():
+            try:
+                await self.poll_once()
+                backoff = 0.5
+            except Exception as exc:  # noqa: BLE001 - the consumer must outlive any outage
+                log.warning("consumer: processing failed, retrying", extra={"error": repr(exc)})
+                await sleep_or_stop(stop, backoff)
+                backoff = min(backoff * 2, self._max_backoff)
+        await self.close()
+
+    async def close(self) -> None:
+        """Leave the group cleanly."""
+        if self._consumer is not None:
+            consumer, self._consumer = self._consumer, None
+            await self._call(consumer.close)
+        self._thread.shutdown(wait=False)

@@ -1,0 +1,87 @@
+"""Outbox, inbox and parked-event tables, one set per service schema."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Table,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+
+
+def outbox_table(metadata: MetaData, schema: str) -> Table:
+    """Events written in the domain transaction, published later by the relay."""
+    return Table(
+        "outbox",
+        metadata,
+        Column("id", BigInteger, Identity(always=True), primary_key=True),
+        Column("event_id", UUID(as_uuid=False), nullable=False, unique=True),
+        Column("topic", Text, nullable=False),
+        Column("key", Text, nullable=False),
+        Column("event_type", Text, nullable=False),
+        Column("payload", JSONB, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("published_at", DateTime(timezone=True)),
+        Column("attempts", Integer, nullable=False, server_default=text("0")),
+        Column("last_error", Text),
+        # The relay scans only unsent rows: keep that index tiny.
+        Index(f"ix_{schema}_outbox_unsent", "id", postgresql_where=text("published_at IS NULL")),
+        schema=schema,
+    )
+
+
+def inbox_table(metadata: MetaData, schema: str) -> Table:
+    """Ids of events whose effect is committed: the consumer's idempotency key."""
+    return Table(
+        "inbox",
+        metadata,
+        Column("event_id", Text, primary_key=True),
+        Column("event_type", Text, nullable=False),
+        Column("topic", Text, nullable=False),
+        Column("partition", Integer, nullable=False),
+        Column("offset", BigInteger, nullable=False),
+        Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        schema=schema,
+    )
+
+
+def parked_table(metadata: MetaData, schema: str) -> Table:
+    """Messages a consumer could not admit, kept verbatim with the reason (never dropped)."""
+    return Table(
+        "parked_events",
+        metadata,
+        Column("id", BigInteger, Identity(always=True), primary_key=True),
+        Column("topic", Text, nullable=False),
+        Column("partition", Integer, nullable=False),
+        Column("offset", BigInteger, nullable=False),
+        Column("key", Text),
+        Column("event_id", Text),
+        Column("event_type", Text),
+        Column("raw", LargeBinary, nullable=False),
+        Column("reason_code", Text, nullable=False),
+        Column("reason", Text, nullable=False),
+        Column("parked_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Index(f"uq_{schema}_parked_position", "topic", "partition", "offset", unique=True),
+        schema=schema,
+    )
+
+
+class MessagingTables:
+    """The three tables bound to one schema's metadata."""
+
+    def __init__(self, schema: str, metadata: MetaData | None = None) -> None:
+        self.schema = schema
+        self.metadata = metadata or MetaData()
+        self.outbox = outbox_table(self.metadata, schema)
+        self.inbox = inbox_table(self.metadata, schema)
+        self.parked = parked_table(self.metadata, schema)

@@ -1,0 +1,19 @@
+"""The body of every service's Alembic env.py: sync psycopg, version table in the service schema."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import engine_from_config, pool, text
+
+
+def run() -> None:
+    """Run migrations online against the owner connection."""
+    config = context.config
+    schema = config.attributes["schema"]
+    engine = engine_from_config(config.get_section(config.config_ini_section, {}), prefix="sqlalchemy.", poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        # Serialise concurrent `migrate` runs (two service instances starting at once).
+        connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": f"migrate:{schema}"})
+        context.configure(connection=connection, version_table_schema=schema, transaction_per_migration=False)
+        with context.begin_transaction():
+            context.run_migrations()

@@ -1,0 +1,39 @@
+"""Alembic helpers: each service migrates its own schema as the schema's owner role."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from natres_platform.messaging_tables import MessagingTables
+from natres_platform.settings import ServiceSettings
+
+
+def alembic_config(settings: ServiceSettings, migrations_dir: Path) -> Config:
+    """An Alembic config built in code (no URL in alembic.ini: settings are the one source)."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir))
+    cfg.set_main_option("sqlalchemy.url", settings.database_url(owner=True, driver="psycopg").replace("%", "%%"))
+    cfg.attributes["schema"] = settings.db_schema
+    return cfg
+
+
+def upgrade(settings: ServiceSettings, migrations_dir: Path, revision: str = "head") -> None:
+    """Apply migrations up to `revision`."""
+    command.upgrade(alembic_config(settings, migrations_dir), revision)
+
+
+def create_messaging_tables_v1(conn: Connection, schema: str) -> None:
+    """Outbox, inbox and parked tables as of v1 (a later change gets its own function)."""
+    MessagingTables(schema).metadata.create_all(bind=conn)
+
+
+def grant_app_role(conn: Connection, *, schema: str, app_role: str) -> None:
+    """Runtime role: use the schema and read/write its tables; DDL stays with the owner."""
+    conn.execute(text(f'GRANT USAGE ON SCHEMA "{schema}" TO "{app_role}"'))
+    conn.execute(text(f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "{schema}" TO "{app_role}"'))
+    conn.execute(text(f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "{schema}" TO "{app_role}"'))

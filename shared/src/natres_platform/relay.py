@@ -1,0 +1,156 @@
+"""Outbox relay: claims unsent rows, publishes them to Kafka keyed by aggregate, marks them sent."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from kafka import KafkaProducer
+from kafka.errors import KafkaError
+from sqlalchemy import func, select, update
+
+from natres_platform.db import SessionMaker
+from natres_platform.events import CONTENT_TYPE
+from natres_platform.messaging_tables import MessagingTables
+from natres_platform.workers import sleep_or_stop
+
+log = logging.getLogger(__name__)
+
+
+def make_producer(bootstrap: str, client_id: str) -> KafkaProducer:
+    """An idempotent producer that waits for all in-sync replicas (no silent loss)."""
+    return KafkaProducer(
+        bootstrap_servers=bootstrap,
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=5,
+        max_block_ms=10_000,
+        request_timeout_ms=10_000,
+        delivery_timeout_ms=30_000,
+    )
+
+
+class OutboxRelay:
+    """One per service process group; safe to run several (SKIP LOCKED), order kept per key."""
+
+    def __init__(
+        self,
+        *,
+        sessionmaker: SessionMaker,
+        tables: MessagingTables,
+        bootstrap: str,
+        client_id: str,
+        batch_size: int = 200,
+        idle_seconds: float = 0.2,
+        max_backoff_seconds: float = 30.0,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._outbox = tables.outbox
+        self._bootstrap = bootstrap
+        self._client_id = client_id
+        self._batch_size = batch_size
+        self._idle = idle_seconds
+        self._max_backoff = max_backoff_seconds
+        # kafka-python is blocking and not meant for concurrent use: one dedicated thread.
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relay-kafka")
+        self._producer: KafkaProducer | None = None
+
+    async def _call(self, fn: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._thread, fn, *args)
+
+    def _publish(self, rows: list[Any]) -> dict[int, str | None]:
+        """Send a batch and wait for every acknowledgement; returns row id -> error or None."""
+        if self._producer is None:
+            self._producer = make_producer(self._bootstrap, self._client_id)
+        futures = {}
+        for row in rows:
+            futures[row.id] = self._producer.send(
+                row.topic,
+                key=row.key.encode(),
+                value=json.dumps(row.payload, ensure_ascii=False, separators=(",", ":")).encode(),
+                headers=[("content-type", CONTENT_TYPE.encode()), ("ce_type", row.event_type.encode())],
+            )
+        self._producer.flush(timeout=30)
+        outcome: dict[int, str | None] = {}
+        for row_id, fut in futures.items():
+            try:
+                fut.get(timeout=0)
+                outcome[row_id] = None
+            except Exception as exc:  # noqa: BLE001 - any failure leaves the row for a retry
+                outcome[row_id] = repr(exc)
+        return outcome
+
+    async def run_once(self) -> int:
+        """Publish one batch; returns how many rows were marked sent."""
+        o = self._outbox
+        async with self._sessionmaker() as session, session.begin():
+            rows = (
+                await session.execute(
+                    select(o.c.id, o.c.topic, o.c.key, o.c.event_type, o.c.payload)
+                    .where(o.c.published_at.is_(None))
+                    .order_by(o.c.id)
+                    .limit(self._batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            if not rows:
+                return 0
+            try:
+                outcome = await self._call(self._publish, rows)
+            except KafkaError as exc:
+                # Broker unreachable: nothing is marked, the rows wait in the outbox.
+                await self._reset_producer()
+                await session.execute(
+                    update(o)
+                    .where(o.c.id.in_([r.id for r in rows]))
+                    .values(attempts=o.c.attempts + 1, last_error=repr(exc))
+                )
+                raise
+            sent = [i for i, err in outcome.items() if err is None]
+            failed = {i: err for i, err in outcome.items() if err is not None}
+            if sent:
+                await session.execute(
+                    update(o).where(o.c.id.in_(sent)).values(published_at=func.now(), attempts=o.c.attempts + 1)
+                )
+            for row_id, err in failed.items():
+                await session.execute(
+                    update(o).where(o.c.id == row_id).values(attempts=o.c.attempts + 1, last_error=err)
+                )
+        if failed:
+            raise KafkaError(f"{len(failed)} events not acknowledged; will retry")
+        return len(sent)
+
+    async def _reset_producer(self) -> None:
+        def close() -> None:
+            if self._producer is not None:
+                try:
+                    self._producer.close(timeout=1)
+                finally:
+                    self._producer = None
+
+        await self._call(close)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Loop until `stop` is set, backing off exponentially while Kafka or the DB is down."""
+        backoff = 0.5
+        while not stop.is_set():
+            try:
+                n = await self.run_once()
+                backoff = 0.5
+                if n < self._batch_size:
+                    await sleep_or_stop(stop, self._idle)
+            except Exception as exc:  # noqa: BLE001 - the relay must outlive any outage
+                log.warning("relay: publish failed, retrying", extra={"error": repr(exc), "backoff": backoff})
+                await sleep_or_stop(stop, backoff)
+                backoff = min(backoff * 2, self._max_backoff)
+        await self.close()
+
+    async def close(self) -> None:
+        """Flush and close the producer."""
+        await self._reset_producer()
+        self._thread.shutdown(wait=False)
+
