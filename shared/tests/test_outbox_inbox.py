@@ -1,0 +1,135 @@
+"""Outbox → Kafka → inbox on the real broker and database: exactly one effect per event."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from kafka import KafkaProducer
+
+from natres_platform.events import EventSchemaError
+from natres_platform.testing import infra
+
+pytestmark = pytest.mark.stack
+
+
+async def drain(consumer, *, until, timeout: float = 60) -> None:
+    """Poll until `until()` is true (or fail after `timeout` seconds)."""
+    deadline = time.monotonic() + timeout
+    while not await until():
+        assert time.monotonic() < deadline, "consumer did not catch up in time"
+        await consumer.poll_once(timeout_ms=300)
+
+
+async def test_recorded_event_is_published_and_applied_once(messaging):
+    async with messaging.uow() as uow:
+        events = [uow.record(messaging.event(i)) for i in range(10)]
+        await uow.commit()
+    assert await messaging.scalar("SELECT count(*) FROM {s}.outbox WHERE published_at IS NULL") == 10
+
+    assert await messaging.relay().run_once() == 10
+    assert await messaging.scalar("SELECT count(*) FROM {s}.outbox WHERE published_at IS NULL") == 0
+
+    consumer = messaging.consumer("g-once")
+
+    async def all_applied():
+        return await messaging.scalar("SELECT count(*) FROM {s}.effects") == 10
+
+    await drain(consumer, until=all_applied)
+    await consumer.close()
+    assert await messaging.scalar("SELECT max(applied) FROM {s}.effects") == 1
+    ids = {e.id for e in events}
+    assert await messaging.scalar("SELECT count(*) FROM {s}.inbox WHERE event_id = ANY(:ids)", ids=list(ids)) == 10
+
+
+async def test_redelivered_event_has_no_second_effect(messaging):
+    async with messaging.uow() as uow:
+        event = uow.record(messaging.event(1))
+        await uow.commit()
+    await messaging.relay().run_once()
+    # The same event a second time, as a retrying producer or a replay would deliver it.
+    producer = KafkaProducer(bootstrap_servers=infra().kafka_bootstrap)
+    producer.send(messaging.topic, key=event.subject.encode(), value=event.to_bytes()).get(timeout=30)
+    producer.close()
+    consumer = messaging.consumer("g-dup")
+    seen = []
+
+    async def both_seen():
+        seen.append(await messaging.scalar("SELECT count(*) FROM {s}.inbox"))
+        return await messaging.scalar("SELECT count(*) FROM {s}.effects") == 1 and len(seen) > 5
+
+    await drain(consumer, until=both_seen)
+    await consumer.close()
+    assert await messaging.scalar("SELECT applied FROM {s}.effects WHERE event_id = :id", id=event.id) == 1
+
+
+async def test_rolled_back_transaction_publishes_nothing(messaging):
+    async with messaging.uow() as uow:
+        uow.record(messaging.event(7))
+        await uow.flush_events()
+        await uow.rollback()
+    async with messaging.uow() as uow:
+        uow.record(messaging.event(8))
+        # leaving the block without commit also rolls back
+    assert await messaging.scalar("SELECT count(*) FROM {s}.outbox") == 0
+    assert await messaging.relay().run_once() == 0
+
+
+async def test_producer_refuses_event_that_breaks_its_schema(messaging):
+    async with messaging.uow() as uow:
+        with pytest.raises(EventSchemaError) as err:
+            uow.record(messaging.event(-1))
+        assert err.value.code == "event.schema_invalid"
+        assert "n" in err.value.detail
+        await uow.commit()
+    assert await messaging.scalar("SELECT count(*) FROM {s}.outbox") == 0
+
+
+async def test_consumer_parks_invalid_and_unknown_events_with_reason(messaging):
+    good = messaging.event(3)
+    bad = good.to_dict() | {"id": "bad-1", "data": {"n": "three"}}
+    unknown = good.to_dict() | {"id": "unk-1", "type": "platformtest.unheard.of.v1"}
+    producer = KafkaProducer(bootstrap_servers=infra().kafka_bootstrap)
+    import json
+
+    for value in (b"not json at all", json.dumps(bad).encode(), json.dumps(unknown).encode(), good.to_bytes()):
+        producer.send(messaging.topic, key=b"agg-3", value=value).get(timeout=30)
+    producer.close()
+    consumer = messaging.consumer("g-park")
+
+    async def done():
+        return await messaging.scalar("SELECT count(*) FROM {s}.effects") == 1 and (
+            await messaging.scalar("SELECT count(*) FROM {s}.parked_events") == 3
+        )
+
+    await drain(consumer, until=done)
+    await consumer.close()
+    async with messaging.engine.connect() as conn:
+        from sqlalchemy import text
+
+        rows = (
+            await conn.execute(text(f"SELECT reason_code, reason, raw FROM {messaging.schema}.parked_events ORDER BY id"))
+        ).all()
+    codes = sorted(r.reason_code for r in rows)
+    assert codes == ["event.schema_invalid", "event.schema_invalid", "event.unknown_type"]
+    assert any("data n" in r.reason or "data/n" in r.reason or "n:" in r.reason for r in rows)
+    assert any(r.raw == b"not json at all" for r in rows)
+
+
+async def test_relay_loop_survives_and_delivers_everything(messaging):
+    stop = asyncio.Event()
+    relay = messaging.relay()
+    task = asyncio.create_task(relay.run(stop))
+    for batch in range(3):
+        async with messaging.uow() as uow:
+            for i in range(20):
+                uow.record(messaging.event(batch * 100 + i))
+            await uow.commit()
+    deadline = time.monotonic() + 30
+    while await messaging.scalar("SELECT count(*) FROM {s}.outbox WHERE published_at IS NULL"):
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.1)
+    stop.set()
+    await task
+    assert await messaging.scalar("SELECT count(*) FROM {s}.outbox WHERE published_at IS NOT NULL") == 60
