@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import cache
 
 import chinese_calendar
 
@@ -22,7 +22,7 @@ class Deadline:
     provisional: bool
 
 
-@lru_cache(maxsize=None)
+@cache
 def _library_covers(year: int) -> bool:
     """Whether chinese-calendar ships the State Council notice for this year."""
     try:

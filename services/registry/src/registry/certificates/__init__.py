@@ -1,0 +1,1 @@
+"""Certificates: numbers, signed payloads and the PDF (一证一码)."""

@@ -1,0 +1,1 @@
+"""Registration units: codes (GB/T 37346 and natural-resource units)."""

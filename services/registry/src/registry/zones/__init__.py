@@ -1,0 +1,1 @@
+"""域内通办 zones: data and the pure receive / review rules."""
