@@ -1,0 +1,1 @@
+"""Bidders: signed bank deposit callbacks and anonymous bidder numbers."""

@@ -1,0 +1,1 @@
+"""Bidding: bid admission, close outcomes and sealed tender bids."""

@@ -1,0 +1,180 @@
+"""Bid admission and close outcomes for 挂牌, 拍卖 and 招标 (pure: the caller passes `now`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+
+from natres_platform.errors import Conflict, Forbidden, ValidationFailed
+
+from transactions.listings.terms import Method, money_problem
+from transactions.listings.states import ListingState
+
+
+@dataclass(frozen=True)
+class Bid:
+    """An accepted bid; `sequence` is the per-listing order the server gave it."""
+
+    sequence: int
+    bidder_number: str
+    amount: Decimal
+    placed_at: datetime
+
+
+class OutcomeStatus(StrEnum):
+    CONCLUDED = "concluded"
+    FAILED = "failed"
+    TIMED_BIDDING = "timed_bidding"
+
+
+class FailureReason(StrEnum):
+    NO_BIDS = "no_bids"
+    BELOW_RESERVE = "below_reserve"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a close decides: a winner, 流拍 with a reason, or (挂牌 only) 限时竞价."""
+
+    status: OutcomeStatus
+    winning_bid: Bid | None = None
+    reason: FailureReason | None = None
+    continuing_bidders: tuple[str, ...] = ()
+
+
+class BidTooLow(Conflict):
+    code = "bid.too_low"
+    title = "报价低于当前价加加价幅度"
+
+
+class BidClosed(Conflict):
+    code = "bid.closed"
+    title = "竞价已截止"
+
+
+class BidNotOpen(Conflict):
+    code = "bid.not_open"
+    title = "当前不在报价时间内"
+
+
+class BidderNotQualified(Forbidden):
+    code = "bid.not_qualified"
+    title = "竞买人未取得本项目竞买资格"
+
+
+class BidInvalidAmount(ValidationFailed):
+    code = "bid.invalid_amount"
+    title = "报价金额无效"
+
+
+class BidAlreadyLeading(Conflict):
+    code = "bid.already_leading"
+    title = "当前最高报价已是本竞买人，不能自行加价"
+
+
+def minimum_next(*, current: Decimal | None, start_price: Decimal, increment: Decimal) -> Decimal:
+    """The lowest acceptable next quote: the start price first, then current + increment."""
+    return start_price if current is None else current + increment
+
+
+# Phases in which each method takes bids; a tender has no countdown round.
+_OPEN_PHASES = {
+    Method.LISTING: frozenset({ListingState.BIDDING, ListingState.TIMED_BIDDING}),
+    Method.AUCTION: frozenset({ListingState.BIDDING, ListingState.TIMED_BIDDING}),
+    Method.TENDER: frozenset({ListingState.BIDDING}),
+}
+
+
+def check_bid(
+    *,
+    method: Method,
+    phase: ListingState,
+    amount: Decimal,
+    current: Decimal | None,
+    start_price: Decimal,
+    increment: Decimal,
+    now: datetime,
+    closes_at: datetime | None,
+    bidder_qualified: bool,
+    opens_at: datetime | None = None,
+    is_current_leader: bool = False,
+) -> None:
+    """Raise the specific error that refuses this bid, or return if it may be accepted."""
+    # `bidder_qualified` is False also for a bidder outside the 限时竞价 round. `closes_at` is
+    # the deadline in force (the countdown end during 限时竞价); a bid at that instant is late.
+    # A tender bid is sealed, so it is checked against the start price only.
+    if not bidder_qualified:
+        raise BidderNotQualified()
+    if phase not in _OPEN_PHASES[method] or (opens_at is not None and now < opens_at):
+        raise BidNotOpen(phase=phase.value, opens_at=_iso(opens_at))
+    if closes_at is not None and now >= closes_at:
+        raise BidClosed(closes_at=_iso(closes_at))
+    problem = money_problem(amount)
+    if problem:
+        raise BidInvalidAmount(problem)
+    if method is Method.TENDER:
+        current, is_current_leader = None, False
+    if is_current_leader:
+        raise BidAlreadyLeading(current_price=_money(current))
+    floor = minimum_next(current=current, start_price=start_price, increment=increment)
+    if amount < floor:
+        raise BidTooLow(
+            f"报价须不低于 {floor} 元", current_price=_money(current), minimum_next=_money(floor)
+        )
+
+
+def timed_deadline(*, last_bid_at: datetime, countdown: timedelta) -> datetime:
+    """The countdown end: pass the last valid bid time, or the round's start before any bid."""
+    return last_bid_at + countdown
+
+
+def highest_bid(bids: Iterable[Bid]) -> Bid | None:
+    """The best bid: highest amount, ties to the earlier sequence number."""
+    return min(bids, key=lambda b: (-b.amount, b.sequence), default=None)
+
+
+def outcome(*, bids: Iterable[Bid], reserve_price: Decimal | None) -> Outcome:
+    """Close on the highest bid: it wins if it reaches the reserve (None = no reserve)."""
+    best = highest_bid(bids)
+    if best is None:
+        return Outcome(OutcomeStatus.FAILED, reason=FailureReason.NO_BIDS)
+    if reserve_price is not None and best.amount < reserve_price:
+        return Outcome(OutcomeStatus.FAILED, reason=FailureReason.BELOW_RESERVE)
+    return Outcome(OutcomeStatus.CONCLUDED, winning_bid=best)
+
+
+def listing_close_outcome(
+    *, bids: Iterable[Bid], continue_requests: Iterable[str], reserve_price: Decimal | None
+) -> Outcome:
+    """挂牌 deadline: 限时竞价 if ≥ 2 bidders want to continue, otherwise close on the quotes."""
+    continuing = tuple(sorted(set(continue_requests)))
+    if len(continuing) >= 2:
+        return Outcome(OutcomeStatus.TIMED_BIDDING, continuing_bidders=continuing)
+    return outcome(bids=bids, reserve_price=reserve_price)
+
+
+def timed_bidding_outcome(*, bids: Iterable[Bid], reserve_price: Decimal | None) -> Outcome:
+    """End of 限时竞价: all bids count, so with no new quote the listing-period high bid wins."""
+    return outcome(bids=bids, reserve_price=reserve_price)
+
+
+def auction_close_outcome(*, bids: Iterable[Bid], reserve_price: Decimal | None) -> Outcome:
+    """拍卖 countdown expired: the highest bid wins if it reaches the reserve."""
+    return outcome(bids=bids, reserve_price=reserve_price)
+
+
+def tender_outcome(*, bids: Iterable[Bid], reserve_price: Decimal | None) -> Outcome:
+    """招标 opening on unsealed bids: highest wins, ties to the earlier submission."""
+    return outcome(bids=bids, reserve_price=reserve_price)
+
+
+def _money(value: Decimal | None) -> str | None:
+    # problem+json bodies carry money as decimal strings, never floats
+    return None if value is None else str(value)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,1 @@
+"""Listings: the terms an administrator fixes, their rules and the listing state machine."""

@@ -1,0 +1,1 @@
+"""Supervision: rules that raise alerts on suspicious trading patterns."""
