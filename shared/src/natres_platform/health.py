@@ -28,7 +28,7 @@ async def check_database(ctx: ServiceContext) -> str:
 
 
 def _kafka_topics(bootstrap: str) -> set[str]:
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000, api_version_auto_timeout_ms=3000)
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
     try:
         return set(admin.list_topics())
     finally:

@@ -30,6 +30,7 @@ def configure_logging(*, service: str, level: str = "INFO") -> None:
             "%(asctime)s %(levelname)s %(name)s %(message)s %(trace_id)s",
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
             static_fields={"service": service},
+            json_ensure_ascii=False,
         )
     )
     root.addHandler(handler)
