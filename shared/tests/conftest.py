@@ -57,6 +57,7 @@ class Messaging:
             group_id=group,
             handlers={TEST_TYPE: self.apply_effect},
             max_backoff_seconds=1,
+            session_timeout_ms=6000,  # the broker's minimum: crash tests wait for it once
             **kwargs,
         )
 

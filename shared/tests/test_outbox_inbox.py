@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import pytest
 from kafka import KafkaProducer
+from sqlalchemy import text
 
 from natres_platform.events import EventSchemaError
-from natres_platform.testing import infra
+from natres_platform.testing import drain, infra
 
 pytestmark = pytest.mark.stack
-
-
-async def drain(consumer, *, until, timeout: float = 60) -> None:
-    """Poll until `until()` is true (or fail after `timeout` seconds)."""
-    deadline = time.monotonic() + timeout
-    while not await until():
-        assert time.monotonic() < deadline, "consumer did not catch up in time"
-        await consumer.poll_once(timeout_ms=300)
 
 
 async def test_recorded_event_is_published_and_applied_once(messaging):
@@ -91,8 +85,6 @@ async def test_consumer_parks_invalid_and_unknown_events_with_reason(messaging):
     bad = good.to_dict() | {"id": "bad-1", "data": {"n": "three"}}
     unknown = good.to_dict() | {"id": "unk-1", "type": "platformtest.unheard.of.v1"}
     producer = KafkaProducer(bootstrap_servers=infra().kafka_bootstrap)
-    import json
-
     for value in (b"not json at all", json.dumps(bad).encode(), json.dumps(unknown).encode(), good.to_bytes()):
         producer.send(messaging.topic, key=b"agg-3", value=value).get(timeout=30)
     producer.close()
@@ -106,8 +98,6 @@ async def test_consumer_parks_invalid_and_unknown_events_with_reason(messaging):
     await drain(consumer, until=done)
     await consumer.close()
     async with messaging.engine.connect() as conn:
-        from sqlalchemy import text
-
         rows = (
             await conn.execute(text(f"SELECT reason_code, reason, raw FROM {messaging.schema}.parked_events ORDER BY id"))
         ).all()

@@ -43,6 +43,7 @@ class InboxConsumer:
         default_handler: Handler | None = None,
         after_effect: Callable[[CloudEvent], None] | None = None,
         max_backoff_seconds: float = 30.0,
+        session_timeout_ms: int = 10_000,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._tables = tables
@@ -56,6 +57,8 @@ class InboxConsumer:
         # Fault-injection point for crash tests: runs after the effect commits, before offsets do.
         self._after_effect = after_effect
         self._max_backoff = max_backoff_seconds
+        # How long a dead member keeps its partitions before the group reassigns them.
+        self._session_timeout_ms = session_timeout_ms
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="consumer-kafka")
         self._consumer: KafkaConsumer | None = None
 
@@ -70,6 +73,8 @@ class InboxConsumer:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=200,
+            session_timeout_ms=self._session_timeout_ms,
+            heartbeat_interval_ms=max(1000, self._session_timeout_ms // 4),
         )
         consumer.subscribe(self._topics)
         return consumer

@@ -37,3 +37,5 @@ def configure_logging(*, service: str, level: str = "INFO") -> None:
     root.setLevel(level.upper())
     # kafka-python is chatty at INFO about every reconnect.
     logging.getLogger("kafka").setLevel(logging.WARNING)
+    # One line per JWKS fetch or outgoing call is noise; failures still surface as errors.
+    logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -29,6 +29,7 @@ def make_producer(bootstrap: str, client_id: str) -> KafkaProducer:
         enable_idempotence=True,
         linger_ms=5,
         max_block_ms=10_000,
+        bootstrap_timeout_ms=10_000,
         request_timeout_ms=10_000,
         delivery_timeout_ms=30_000,
     )
@@ -99,27 +100,29 @@ class OutboxRelay:
             ).all()
             if not rows:
                 return 0
+            broker_error: KafkaError | None = None
             try:
                 outcome = await self._call(self._publish, rows)
             except KafkaError as exc:
-                # Broker unreachable: nothing is marked, the rows wait in the outbox.
-                await self._reset_producer()
-                await session.execute(
-                    update(o)
-                    .where(o.c.id.in_([r.id for r in rows]))
-                    .values(attempts=o.c.attempts + 1, last_error=repr(exc))
-                )
-                raise
+                # Broker unreachable: nothing is marked sent, the rows wait in the outbox.
+                broker_error = exc
+                outcome = {r.id: repr(exc) for r in rows}
             sent = [i for i, err in outcome.items() if err is None]
             failed = {i: err for i, err in outcome.items() if err is not None}
             if sent:
                 await session.execute(
                     update(o).where(o.c.id.in_(sent)).values(published_at=func.now(), attempts=o.c.attempts + 1)
                 )
-            for row_id, err in failed.items():
+            if failed:
+                # Attempts and the last error are committed too, so operators see the backlog's cause.
                 await session.execute(
-                    update(o).where(o.c.id == row_id).values(attempts=o.c.attempts + 1, last_error=err)
+                    update(o)
+                    .where(o.c.id.in_(list(failed)))
+                    .values(attempts=o.c.attempts + 1, last_error=next(iter(failed.values()))[:2000])
                 )
+        if broker_error is not None:
+            await self._reset_producer()
+            raise broker_error
         if failed:
             raise KafkaError(f"{len(failed)} events not acknowledged; will retry")
         return len(sent)

@@ -77,3 +77,12 @@ def delete_topic(name: str) -> None:
         pass
     finally:
         admin.close()
+
+
+async def drain(consumer, *, until, timeout: float = 60) -> None:  # noqa: ANN001
+    """Poll an InboxConsumer until the async predicate `until()` holds (or fail after `timeout` s)."""
+    deadline = time.monotonic() + timeout
+    while not await until():
+        if time.monotonic() > deadline:
+            raise AssertionError("consumer did not catch up in time")
+        await consumer.poll_once(timeout_ms=300)

@@ -1,0 +1,1 @@
+"""Cross-service tests: helpers shared by the journeys and contract tests."""
