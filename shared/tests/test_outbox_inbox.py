@@ -123,3 +123,39 @@ async def test_relay_loop_survives_and_delivers_everything(messaging):
     stop.set()
     await task
     assert await messaging.scalar("SELECT count(*) FROM {s}.outbox WHERE published_at IS NOT NULL") == 60
+
+
+async def test_trace_id_travels_from_producer_to_consumer_logs(messaging, caplog):
+    import logging
+
+    from natres_platform.logs import _TraceFilter
+    from natres_platform.tracing import continue_trace, current_trace_id, parse_trace_id
+
+    incoming = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    continue_trace(incoming)  # as the HTTP middleware does for a request carrying this header
+    async with messaging.uow() as uow:
+        event = uow.record(messaging.event(5))
+        await uow.commit()
+    assert parse_trace_id(event.traceparent) == "4bf92f3577b34da6a3ce929d0e0e4736"
+    await messaging.relay().run_once()
+    continue_trace(None)  # the consumer starts from an unrelated context
+
+    seen: list[str | None] = []
+    original = messaging.apply_effect
+
+    async def effect(uow, ev):
+        seen.append(current_trace_id())
+        record = logging.LogRecord("t", logging.INFO, __file__, 1, "applied", None, None)
+        _TraceFilter().filter(record)
+        seen.append(record.trace_id)
+        await original(uow, ev)
+
+    messaging.apply_effect = effect
+    consumer = messaging.consumer("g-trace")
+
+    async def applied():
+        return bool(seen)
+
+    await drain(consumer, until=applied)
+    await consumer.close()
+    assert seen == ["4bf92f3577b34da6a3ce929d0e0e4736"] * 2

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -14,8 +16,10 @@ from sqlalchemy import (
     Table,
     Text,
     func,
+    select,
     text,
 )
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 
@@ -85,3 +89,25 @@ class MessagingTables:
         self.outbox = outbox_table(self.metadata, schema)
         self.inbox = inbox_table(self.metadata, schema)
         self.parked = parked_table(self.metadata, schema)
+
+
+async def outbox_backlog(session: AsyncSession, tables: MessagingTables) -> tuple[int, int, datetime | None]:
+    """(pending, published, oldest pending created_at) of a service's outbox."""
+    o = tables.outbox
+    row = (
+        await session.execute(
+            select(
+                func.count().filter(o.c.published_at.is_(None)),
+                func.count().filter(o.c.published_at.is_not(None)),
+                func.min(o.c.created_at).filter(o.c.published_at.is_(None)),
+            )
+        )
+    ).one()
+    return row[0], row[1], row[2]
+
+
+async def list_parked(session: AsyncSession, tables: MessagingTables, *, after_id: int, limit: int) -> list[dict]:
+    """Parked messages after a keyset cursor, oldest first."""
+    p = tables.parked
+    rows = (await session.execute(select(p).where(p.c.id > after_id).order_by(p.c.id).limit(limit))).mappings().all()
+    return [dict(r) for r in rows]

@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
-from sqlalchemy import func, select
 
 from natres_platform.auth import Principal
+from natres_platform.messaging_tables import list_parked, outbox_backlog
 from natres_platform.security import CurrentPrincipal, require_role
 
 router = APIRouter(tags=["ops"])
@@ -62,31 +62,20 @@ async def whoami(principal: CurrentPrincipal) -> WhoAmI:
 async def outbox_status(request: Request, _: Operator) -> OutboxStatus:
     """How many events wait for the relay."""
     ctx = request.app.state.ctx
-    o = ctx.tables.outbox
     async with ctx.sessionmaker() as session:
-        row = (
-            await session.execute(
-                select(
-                    func.count().filter(o.c.published_at.is_(None)),
-                    func.count().filter(o.c.published_at.is_not(None)),
-                    func.min(o.c.created_at).filter(o.c.published_at.is_(None)),
-                )
-            )
-        ).one()
-    return OutboxStatus(pending=row[0], published=row[1], oldest_pending_at=row[2])
+        pending, published, oldest = await outbox_backlog(session, ctx.tables)
+    return OutboxStatus(pending=pending, published=published, oldest_pending_at=oldest)
 
 
 @router.get("/ops/parked", response_model=list[ParkedEvent], summary="Events this service could not admit")
 async def parked_events(
-    request: Request, _: Operator, after_id: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=500)] = 100
+    request: Request,
+    _: Operator,
+    after_id: Annotated[int, Query(ge=0, description="keyset cursor: last id seen")] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[ParkedEvent]:
     """Keyset-paged list of parked messages with their reasons."""
     ctx = request.app.state.ctx
-    p = ctx.tables.parked
     async with ctx.sessionmaker() as session:
-        rows = (
-            await session.execute(
-                select(p).where(p.c.id > after_id).order_by(p.c.id).limit(limit)
-            )
-        ).mappings().all()
+        rows = await list_parked(session, ctx.tables, after_id=after_id, limit=limit)
     return [ParkedEvent(**{k: r[k] for k in ParkedEvent.model_fields}) for r in rows]
