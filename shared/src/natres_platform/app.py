@@ -2,17 +2,43 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI
 from prometheus_fastapi_instrumentator import Instrumentator
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from natres_platform import health, ops
 from natres_platform.context import ServiceContext
 from natres_platform.logs import configure_logging
 from natres_platform.problems import install_problem_handlers
-from natres_platform.tracing import continue_trace, current_traceparent
+from natres_platform.tracing import continue_trace
+
+
+class TraceContextMiddleware:
+    """Continue (or start) the W3C trace per request and echo `traceparent` on the response.
+
+    Pure ASGI rather than @app.middleware("http"): no extra task per request, and the contextvar
+    set here is the one the route sees.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"traceparent"), None)
+        traceparent = continue_trace(incoming).encode()
+
+        async def send_with_trace(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), (b"traceparent", traceparent)]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_trace)
 
 
 def build_app(
@@ -22,6 +48,7 @@ def build_app(
     description: str,
     routers: Sequence[APIRouter] = (),
     on_startup: Callable[[FastAPI], None] | None = None,
+    on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
 ) -> FastAPI:
     """Errors as problem+json, trace context, health, metrics, ops endpoints, then the domain routers."""
     configure_logging(service=ctx.settings.service_name, level=ctx.settings.log_level)
@@ -31,19 +58,15 @@ def build_app(
         if on_startup:
             on_startup(app)
         yield
+        for close in on_shutdown:
+            await close()
         await ctx.aclose()
 
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
     app.state.ctx = ctx
     install_problem_handlers(app)
 
-    @app.middleware("http")
-    async def trace_context(request: Request, call_next: Callable) -> Response:
-        continue_trace(request.headers.get("traceparent"))
-        response = await call_next(request)
-        response.headers["traceparent"] = current_traceparent.get() or ""
-        return response
-
+    app.add_middleware(TraceContextMiddleware)
     app.include_router(health.router)
     app.include_router(ops.router, prefix="/api/v1")
     for router in routers:

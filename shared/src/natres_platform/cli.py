@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import uvicorn
@@ -23,11 +24,17 @@ def run_cli(
     app_factory: Callable[[ServiceSettings], FastAPI],
     migrations_dir: Path,
     consumers: Callable[[ServiceContext], list] | None = None,
+    extra_commands: Mapping[str, Callable[[list[str]], None]] | None = None,
     argv: list[str] | None = None,
 ) -> None:
-    """Parse argv and run one of the service's processes."""
+    """Parse argv and run one of the service's processes (or a service-specific command)."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and extra_commands and argv[0] in extra_commands:
+        extra_commands[argv[0]](argv[1:])
+        return
     parser = argparse.ArgumentParser()
-    parser.add_argument("command", choices=["migrate", "serve", "relay", "consume", "worker"])
+    commands = ["migrate", "serve", "relay", "consume", "worker", *(extra_commands or {})]
+    parser.add_argument("command", choices=commands)
     parser.add_argument("--host")
     parser.add_argument("--port", type=int)
     args = parser.parse_args(argv)
