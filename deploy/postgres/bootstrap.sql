@@ -70,9 +70,10 @@ BEGIN
                        'GRANT EXECUTE ON FUNCTIONS TO %I',
                        owner_role, s, app_role);
 
-        -- Objects that already exist (bootstrap re-run after migrations) get the same grants.
-        EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA %I TO %I', s, app_role);
-        EXECUTE format('GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA %I TO %I', s, app_role);
+        -- No GRANT ... ON ALL TABLES here: bootstrap re-runs at every start, and a blanket grant
+        -- would undo what migrations deliberately revoke (UPDATE/DELETE on the register book and
+        -- the audit log). Tables get their grants from the default privileges above and from the
+        -- owning service's migrations.
 
         -- Unqualified names resolve to the service's own schema first, then public (PostGIS).
         EXECUTE format('ALTER ROLE %I IN DATABASE %I SET search_path = %I, public',
