@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
+
 from pydantic_settings import SettingsConfigDict
 
 from natres_platform.settings import ServiceSettings
+from transactions.listings.terms import TradingRules
+
+# Development-only secrets: the deploy environment must override every one of them.
+_DEV_BANK_SECRET = "dev-only-bank-callback-secret-0123456789abcdef"
+_DEV_NUMBER_KEY = "dev-only-bidder-number-key-0123456789abcdef"
+_DEV_TENDER_SECRET = "dev-only-tender-sealing-secret-0123456789abcdef"
 
 
 class TransactionsSettings(ServiceSettings):
@@ -23,3 +32,48 @@ class TransactionsSettings(ServiceSettings):
     client_secret: str = "transactions-secret"
     http_port: int = 8002
     consumer_group: str = "natres-transactions"
+    db_pool_size: int = 20
+    db_max_overflow: int = 20
+
+    # Trading numbers (domain-rules.md); the countdown is short in tests, 4 minutes in law.
+    countdown_seconds: float = 240.0
+    announcement_min_days: int = 20
+    mining_announcement_min_working_days: int = 20
+    listing_min_working_days: int = 10
+    mining_min_qualified_bidders: int = 3
+    late_bid_seconds: float = 30.0
+    premium_alert_ratio: Decimal = Decimal("0.5")
+    bidders_per_address_alert: int = 2
+    # chinese-calendar stops at 2026: refuse schedules counted on guessed days unless allowed.
+    allow_provisional_calendar: bool = False
+
+    # Secrets (≥ 32 bytes each).
+    bank_secret: str = _DEV_BANK_SECRET
+    bank_max_skew_seconds: int = 300
+    bidder_number_key: str = _DEV_NUMBER_KEY
+    tender_secret: str = _DEV_TENDER_SECRET
+    # The demo's simulated bank endpoint; off in any real deployment.
+    simulated_bank: bool = True
+
+    # Peers whose X-Forwarded-For is believed (the gateway); everyone else is the client.
+    trusted_proxies: list[str] = []
+
+    scheduler_poll_seconds: float = 0.5
+    feed_poll_seconds: float = 0.25
+    feed_heartbeat_seconds: float = 15.0
+    # The registry view of sellable units (created by the registry; SELECT granted to us).
+    units_view: str = "registry.units_for_trade"
+
+    def trading_rules(self) -> TradingRules:
+        """The pure rules' configuration object."""
+        return TradingRules(
+            announcement_min_days=self.announcement_min_days,
+            mining_announcement_min_working_days=self.mining_announcement_min_working_days,
+            listing_min_working_days=self.listing_min_working_days,
+            timed_bidding_countdown=timedelta(seconds=self.countdown_seconds),
+            mining_min_qualified_bidders=self.mining_min_qualified_bidders,
+            late_bid_window=timedelta(seconds=self.late_bid_seconds),
+            premium_alert_ratio=self.premium_alert_ratio,
+            bidders_per_address_alert=self.bidders_per_address_alert,
+            allow_provisional_calendar=self.allow_provisional_calendar,
+        )

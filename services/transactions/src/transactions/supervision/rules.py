@@ -15,7 +15,7 @@ from typing import Any
 from transactions.bidding.rules import Bid
 from transactions.listings.terms import TradingRules
 
-ALERT_EVENT_TYPE = "transactions.supervision.alert_raised.v1"
+ALERT_EVENT_TYPE = "transactions.alert.raised.v1"
 DEFAULT_RULES = TradingRules()
 
 

@@ -1,0 +1,34 @@
+"""API shapes of settlement: contract signing and the published result."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from transactions.money import MoneyOut
+
+
+class ContractBody(BaseModel):
+    """The signed 出让合同's number."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    contract_no: str = Field(min_length=1, max_length=100)
+
+
+class ResultRead(BaseModel):
+    """The published result (公示)."""
+
+    listing_id: str
+    unit_id: str
+    unit_code: str
+    right_type: str
+    method: str
+    price: MoneyOut
+    bidder_number: str
+    winner_name: str
+    winner_org_code: str | None
+    deal_confirmation_no: str
+    contract_no: str
+    published_at: datetime
