@@ -52,6 +52,11 @@ async def _demo(*, assume_marked: bool) -> None:
         a = await trading.ctx.verifier.verify(password_token("bidder.a"))
         b = await trading.ctx.verifier.verify(password_token("bidder.b"))
         async with trading.ctx.engine.connect() as conn:
+            # Idempotent: `./natres up` calls this on every start.
+            loaded = await conn.scalar(text("SELECT count(*) FROM transactions.listings WHERE title LIKE '演示：%'"))
+            if loaded:
+                print(f"demo: {loaded} demo listings already present; nothing to do")
+                return
             units = (await conn.execute(text(_FREE_UNITS))).mappings().all()
         if not units:
             print("demo: no free current unit in registry.units; load the registry demo data first")
