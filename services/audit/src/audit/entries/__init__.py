@@ -1,0 +1,1 @@
+"""Entries: the auditors' read side (queries, single entries with proofs, exports), itself logged."""

@@ -1,0 +1,1 @@
+"""Proofs: inclusion and consistency, public because they reveal hashes only."""
