@@ -2,8 +2,10 @@
 # natres web tier: build the front end (web/) and serve it with the three APIs on ONE origin
 # through Debian's nginx, started natively and tracked by pid.
 #
-#   deploy/local/web.sh install   apt-get the Debian packages the web tier needs (nginx; chromium
-#                                 and fonts-noto-cjk for the browser tests) when missing
+#   deploy/local/web.sh install   apt-get the Debian packages the web tier needs (nginx; for the
+#                                 browser tests chromium, its Chinese UI strings chromium-l10n,
+#                                 fonts-noto-cjk, and poppler-utils + zbar-tools to read the
+#                                 certificate PDF's QR code) when missing
 #   deploy/local/web.sh build     npm ci (when package-lock.json changed) and npm run build (when a
 #                                 source changed); a no-op when web/dist is current
 #   deploy/local/web.sh start     build if needed, render the nginx config, start nginx, wait until
@@ -42,7 +44,7 @@ TEMPLATE="$CONF_DIR/natres-web.conf.template"
 CONF="$WEB_STATE/nginx.conf"
 PID_FILE="$WEB_STATE/nginx.pid"
 NGINX="${NATRES_NGINX:-/usr/sbin/nginx}"
-APT_PACKAGES=(nginx chromium fonts-noto-cjk)
+APT_PACKAGES=(nginx chromium chromium-l10n fonts-noto-cjk poppler-utils zbar-tools)
 
 url_port() {  # the port of an http(s) URL, or nothing
   local rest="${1#*://}"

@@ -24,12 +24,16 @@ try:
     from playwright import sync_api
 except ImportError:  # the test module skips itself; fixtures below are then never used
     sync_api = None  # type: ignore[assignment]
+else:
+    # expect() retries for 5 s by default: too short for a feed or a login on a loaded machine.
+    sync_api.expect.set_options(timeout=15_000)
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "web"
 WEB_SH = REPO / "deploy" / "local" / "web.sh"
 CHROMIUM = os.environ.get("NATRES_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--no-first-run",
+                 "--lang=zh-CN"]
 DEMO_PASSWORD = "demo1234"
 
 
@@ -75,7 +79,10 @@ def browser() -> Iterator[sync_api.Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} missing: apt-get install chromium fonts-noto-cjk (deploy/local/web.sh install)")
     with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        # Chinese browser UI strings (Debian's chromium-l10n) as users in Shanxi see them; headless
+        # Chromium takes the UI language from LANGUAGE, not from --lang alone.
+        env = {**os.environ, "LANGUAGE": "zh_CN:zh"}
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, env=env)
         yield b
         b.close()
 

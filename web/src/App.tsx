@@ -21,6 +21,7 @@ import { TradingHallPage } from "./pages/TradingHall";
 import { TradingAdminPage, TradingAdminListingPage } from "./pages/TradingAdmin";
 import { SupervisionPage } from "./pages/Supervision";
 import { AuditPage } from "./pages/Audit";
+import { BookPage } from "./pages/Book";
 
 interface Route {
   pattern: string;
@@ -40,6 +41,7 @@ const ROUTES: Route[] = [
   { pattern: "/applications/new", login: true, render: () => <NewApplicationPage /> },
   { pattern: "/applications/:id", login: true, render: (p) => <ApplicationDetailPage id={p.id} /> },
   { pattern: "/property", login: true, render: () => <MyPropertyPage /> },
+  { pattern: "/book", login: true, render: () => <BookPage /> },
   { pattern: "/workbench", login: true, render: () => <WorkbenchPage /> },
   { pattern: "/trading", login: true, render: () => <TradingHallPage /> },
   { pattern: "/trading-admin", login: true, render: () => <TradingAdminPage /> },

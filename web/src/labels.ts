@@ -65,6 +65,7 @@ export const DOCUMENT_KINDS: Record<string, string> = {
   identity: "申请人身份证明",
   ownership_source: "权属来源材料",
   survey_report: "地籍调查表、宗地图及界址点坐标",
+  boundary: "申请人标绘的宗地范围（GeoJSON）",
   change_proof: "变更材料",
   transfer_contract: "转移合同或协议",
   tax_receipt: "完税凭证",

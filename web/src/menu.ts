@@ -12,6 +12,7 @@ export const MENU: MenuItem[] = [
   { href: "/applications", label: "我的申请", roles: ["citizen", "enterprise"] },
   { href: "/property", label: "我的不动产", roles: ["citizen", "enterprise"] },
   { href: "/workbench", label: "工作台", roles: ["registrar", "reviewer"] },
+  { href: "/book", label: "登记簿查询", roles: ["citizen", "enterprise", "registrar", "reviewer", "supervisor", "auditor", "admin"] },
   { href: "/trading", label: "交易大厅", roles: ["bidder"] },
   { href: "/trading-admin", label: "交易管理", roles: ["trading_admin"] },
   { href: "/supervision", label: "监管", roles: ["supervisor", "admin"] },

@@ -66,7 +66,9 @@ export function MapView({ collections, visible, onClick, onReady, small, label }
     for (const c of collections) {
       if (!added.current.has(c.id)) {
         map.addSource(c.id, { type: "vector", tiles: [tileUrlOf(c.id)], minzoom: 0, maxzoom: 16 });
-        for (const layer of collectionLayers(c, !!visible[c.id])) map.addLayer(layer);
+        // Under any overlay (drawn or uploaded boundary) that a page added before the layers loaded.
+        const overlay = map.getStyle().layers.find((l) => l.id.startsWith("draw-") || l.id.startsWith("upload-"));
+        for (const layer of collectionLayers(c, !!visible[c.id])) map.addLayer(layer, overlay?.id);
         added.current.add(c.id);
       }
       for (const id of layerIds(c.id)) {

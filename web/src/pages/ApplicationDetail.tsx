@@ -6,7 +6,7 @@ import { api, download } from "../api";
 import { auth, hasRole } from "../auth";
 import { AsyncView, Badge, Facts, Page, ProblemBox, SelectField, TextArea, useAction, useAsync } from "../components";
 import { APPLICATION_STATUS, DOCUMENT_KINDS, HISTORY_ACTIONS, fmtDate, fmtTime, label, LAND_USES, regionName, RIGHT_TYPES } from "../labels";
-import { Link } from "../router";
+import { Link, useLocation } from "../router";
 import { useStore } from "../store";
 import { statusTone } from "./MyApplications";
 import type { Application } from "./registryTypes";
@@ -34,8 +34,27 @@ function detailValue(k: string, v: unknown): string {
   return typeof v === "string" ? v : JSON.stringify(v);
 }
 
+function historyNote(note: unknown): string {
+  if (note === null || note === undefined || note === "") return "";
+  if (typeof note !== "object") return String(note);
+  const n = note as Record<string, unknown>;
+  const parts: string[] = [];
+  if (typeof n.kind === "string") parts.push(`材料：${label(DOCUMENT_KINDS, n.kind)}`);
+  if (typeof n.reason === "string" && n.reason) parts.push(`原因：${n.reason}`);
+  if (typeof n.note === "string" && n.note) parts.push(n.note);
+  if (typeof n.opinion === "string" && n.opinion) parts.push(`意见：${n.opinion}`);
+  if (typeof n.certificate_number === "string") parts.push(`证书：${n.certificate_number}`);
+  return parts.join("；");
+}
+
+function CertificateNumber({ id }: { id: string }) {
+  const v = useAsync(() => api<{ number: string }>("registry", `/verify/certificates/${encodeURIComponent(id)}`, { auth: false }), [id]);
+  return v.data ? <>证书编号：<strong data-testid="certificate-number">{v.data.number}</strong>。</> : null;
+}
+
 function Detail({ app, reload }: { app: Application; reload: () => void }) {
   const state = useStore(auth);
+  const { query } = useLocation();
   const me = state.status === "authenticated" ? state.me : null;
   const isApplicant = !!me && (me.subject === app.applicant_subject || hasRole(state, "citizen", "enterprise"));
   const isRegistrar = hasRole(state, "registrar");
@@ -54,7 +73,7 @@ function Detail({ app, reload }: { app: Application; reload: () => void }) {
           ["受理机构", regionName(app.receiving_office)],
           ["属地（审核登簿）机构", regionName(app.competent_office)],
           ["申请渠道", app.channel === "online" ? "网上申请" : app.channel],
-          ["登记单元", <code>{app.unit_id}</code>],
+          ["登记单元", <><code>{app.unit_id}</code> <Link href={`/book?unit=${encodeURIComponent(app.unit_id)}`}>查看登记簿</Link></>],
           ["提交时间", fmtTime(app.submitted_at)],
           ["受理时间", fmtTime(app.accepted_at)],
           ["审核时间", fmtTime(app.reviewed_at)],
@@ -68,13 +87,19 @@ function Detail({ app, reload }: { app: Application; reload: () => void }) {
 
       {app.certificate_id ? (
         <div class="ok-box">
-          <p><strong>已发证。</strong> <Link href={`/verify/certificates/${app.certificate_id}`}>核验电子证书</Link>{" · "}
+          <p><strong>已发证。</strong> <CertificateNumber id={app.certificate_id} />{" "}
+            <Link href={`/verify/certificates/${app.certificate_id}`}>核验电子证书</Link>{" · "}
             <button type="button" class="secondary" disabled={pdf.busy} onClick={() => void pdf.run()}>下载证书 PDF</button>
           </p>
           {pdf.problem ? <ProblemBox problem={pdf.problem} /> : null}
         </div>
       ) : null}
 
+      {query.get("boundary") === "failed" ? (
+        <div class="notice" role="alert">
+          <p>申请已提交，但所绘（或上传）的宗地边界未能随申请上传。请在下方“申请材料”中选择“{DOCUMENT_KINDS.boundary}”重新上传。</p>
+        </div>
+      ) : null}
       {app.missing_items.length ? (
         <div class="notice">
           <p><strong>需要补正的材料（一次性告知）</strong></p>
@@ -100,7 +125,8 @@ function Detail({ app, reload }: { app: Application; reload: () => void }) {
         </div>
       </div>
 
-      <Documents app={app} canUpload={isApplicant || isRegistrar} reload={reload} />
+      <Documents app={app} reload={reload}
+        canUpload={(isApplicant || isRegistrar) && (app.status === "submitted" || app.status === "refused_acceptance")} />
 
       {step.problem ? <ProblemBox problem={step.problem} /> : null}
       {isApplicant ? <ApplicantActions app={app} run={step.run} busy={step.busy} /> : null}
@@ -120,7 +146,7 @@ function Detail({ app, reload }: { app: Application; reload: () => void }) {
                     <td>{label(HISTORY_ACTIONS, h.action)}</td>
                     <td>{h.from_status ? `${label(APPLICATION_STATUS, h.from_status)} → ` : ""}{label(APPLICATION_STATUS, h.to_status)}</td>
                     <td>{h.office ? regionName(h.office) : "—"}</td>
-                    <td>{h.note ?? ""}</td>
+                    <td>{historyNote(h.note)}</td>
                   </tr>
                 ))}
               </tbody>

@@ -5,6 +5,7 @@ import { api, download } from "../api";
 import { AsyncView, Badge, Empty, Facts, Field, Loading, Page, ProblemBox, useAction, useAsync } from "../components";
 import { fmtTime, regionName } from "../labels";
 import { rootFromInclusionProof } from "../merkle";
+import { useLocation } from "../router";
 
 interface Checkpoint { origin: string; size: number; root_hash: string; note: string; published_at: string }
 interface Entry {
@@ -22,8 +23,12 @@ const FILTERS: [string, string, string][] = [
 ];
 
 export function AuditPage() {
-  const latest = useAsync(() => api<Checkpoint>("audit", "/api/v1/audit/checkpoints/latest", { auth: false }), []);
-  const [form, setForm] = useState<Record<string, string>>({});
+  const { query: url } = useLocation();
+  const [cpTick, setCpTick] = useState(0);
+  const latest = useAsync(() => api<Checkpoint>("audit", "/api/v1/audit/checkpoints/latest", { auth: false }), [cpTick]);
+  // Filters may come in the address (/audit?subject=<application id>), e.g. from a link.
+  const initial = Object.fromEntries(FILTERS.map(([k]) => [k, url.get(k) ?? ""]).filter(([, v]) => v));
+  const [form, setForm] = useState<Record<string, string>>(initial);
   const [query, setQuery] = useState<Record<string, string>>({});
   const [pages, setPages] = useState<Entry[][]>([]);
   const [cursor, setCursor] = useState<number | null>(null);
@@ -39,6 +44,16 @@ export function AuditPage() {
   });
   const exporter = useAction((fmt: "ndjson" | "csv") =>
     download("audit", `/api/v1/audit/entries.${fmt}`, `audit-entries.${fmt}`, { query: params(query) }));
+  const publish = useAction(async () => {
+    await api<Checkpoint>("audit", "/api/v1/audit/checkpoints", { method: "POST" });
+    setCpTick((t) => t + 1);
+  });
+  useEffect(() => {
+    if (Object.keys(initial).length) {
+      setQuery(initial);
+      void search.run(initial, -1);
+    }
+  }, []);
   const rows = pages.flat();
   return (
     <Page title="审计" intro="全过程留痕：每个事件写入只增不改的 Merkle 日志（RFC 9162），定期发布签名检查点；审计人员的查询本身也会被记录。">
@@ -52,6 +67,11 @@ export function AuditPage() {
             </>
           )}
         </AsyncView>
+        <div class="form-actions">
+          <button type="button" class="secondary" disabled={publish.busy} onClick={() => void publish.run()}>立即发布检查点</button>
+          <span class="hint">检查点每 30 秒自动发布；新写入的条目在下一个检查点发布后才能验证包含证明。</span>
+        </div>
+        {publish.problem ? <ProblemBox problem={publish.problem} /> : null}
       </div>
       <form class="card" onSubmit={(e) => { e.preventDefault(); setQuery(form); setSelected(null); void search.run(form, -1); }}>
         <h2>查询条件</h2>
@@ -89,15 +109,15 @@ export function AuditPage() {
         </div>
       ) : null}
       {cursor !== null ? <button type="button" class="secondary" disabled={search.busy} onClick={() => void search.run(query, cursor)}>加载更多</button> : null}
-      {selected !== null ? <EntryCard index={selected} /> : null}
+      {selected !== null ? <EntryCard index={selected} tick={cpTick} /> : null}
     </Page>
   );
 }
 
-function EntryCard({ index }: { index: number }) {
+function EntryCard({ index, tick }: { index: number; tick: number }) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => box.current?.scrollIntoView({ block: "start" }), [index]);
-  const entry = useAsync(() => api<EntryDetail>("audit", `/api/v1/audit/entries/${index}`), [index]);
+  const entry = useAsync(() => api<EntryDetail>("audit", `/api/v1/audit/entries/${index}`), [index, tick]);
   const check = useAsync(async () => {
     const e = entry.data;
     if (!e?.checkpoint || !e.proof) return null;
@@ -114,7 +134,7 @@ function EntryCard({ index }: { index: number }) {
             ["事件标识", <code>{entry.data.event_id}</code>], ["来源", entry.data.source],
             ["写入日志时间", fmtTime(entry.data.appended_at)], ["叶子哈希", <code>{entry.data.leaf_hash}</code>],
             ["检查点", entry.data.checkpoint ? `条目数 ${entry.data.checkpoint.size}` : "尚无覆盖此条目的检查点"],
-            ["包含证明（浏览器内验证）", !entry.data.checkpoint ? "—" : check.data === undefined ? "验证中…" :
+            ["包含证明（浏览器内验证）", !entry.data.checkpoint ? "—" : check.loading || check.data === undefined ? "验证中…" :
               check.data?.ok ? <Badge tone="ok">验证通过：根哈希与检查点一致</Badge> : <Badge tone="bad">验证失败</Badge>],
           ]} />
           <p class="hint">浏览器按 RFC 9162 由叶子哈希与审计路径计算根哈希并与检查点比对；检查点签名请用离线校验工具验证。</p>

@@ -71,7 +71,7 @@ export function MapPage() {
               <button type="button" class="secondary" onClick={queryCentre} disabled={!map}>查询地图中心</button>
             </div>
           </div>
-          {picked ? <FeatureCard picked={picked} canFile={canFile} /> : null}
+          {picked ? <FeatureCard picked={picked} canFile={canFile} canRead={state.status === "authenticated"} /> : null}
         </aside>
       </div>
     </Page>
@@ -110,7 +110,11 @@ function hexA(hex: string, alpha: number): string {
   return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
 }
 
-function FeatureCard({ picked, canFile }: { picked: { lngLat: [number, number]; features: MapGeoJSONFeature[] }; canFile: boolean }) {
+function FeatureCard({ picked, canFile, canRead }: {
+  picked: { lngLat: [number, number]; features: MapGeoJSONFeature[] };
+  canFile: boolean;
+  canRead: boolean;
+}) {
   // One card per distinct feature (a unit shows in several collections at once).
   const seen = new Set<string>();
   const features = picked.features.filter((f) => {
@@ -146,8 +150,12 @@ function FeatureCard({ picked, canFile }: { picked: { lngLat: [number, number]; 
               ["状态", label(UNIT_STATUS, String(p.status ?? ""))],
               ["交易", p.in_trade_listing_id ? <Link href={`/listings/${p.in_trade_listing_id}`}>交易中，查看项目</Link> : "未在交易中"],
             ]} />
-            {canFile && p.id ? (
-              <p><Link href={`/applications/new?unit=${p.id}`}>以此单元申请登记</Link></p>
+            {(canFile || canRead) && p.id ? (
+              <p>
+                {canFile ? <Link href={`/applications/new?unit=${p.id}`}>以此单元申请登记</Link> : null}
+                {canFile && canRead ? " · " : null}
+                {canRead ? <Link href={`/book?unit=${p.id}`}>查看登记簿</Link> : null}
+              </p>
             ) : null}
           </div>
         );

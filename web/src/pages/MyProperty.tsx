@@ -1,6 +1,10 @@
 import { api } from "../api";
 import { AsyncView, Badge, Empty, Page, useAsync } from "../components";
 import { fmtDate, fmtTime, label, RIGHT_TYPES, UNIT_KINDS } from "../labels";
+import { Link } from "../router";
+
+/** GET /api/v1/book/mine answers at most this many units (ordered by code, no cursor). */
+const MINE_LIMIT = 200;
 
 interface Held {
   unit_code: string;
@@ -26,6 +30,10 @@ export function MyPropertyPage() {
     <Page title="我的不动产" intro="本人（本单位）名下不动产的登记簿现势记载。证件号码已做脱敏处理。">
       <AsyncView value={result}>
         {(rows) => rows.length === 0 ? <Empty>登记簿中暂无您名下的不动产。</Empty> : (
+          <>
+          {rows.length >= MINE_LIMIT ? (
+            <p class="notice">仅显示按单元代码排序的前 {MINE_LIMIT} 个单元（登记系统暂不支持分页）。其他单元请用 <Link href="/book">登记簿查询</Link>。</p>
+          ) : null}
           <div class="table-wrap">
             <table>
               <thead>
@@ -34,7 +42,7 @@ export function MyPropertyPage() {
               <tbody>
                 {rows.map((r) => (
                   <tr>
-                    <td><code>{r.unit_code}</code></td>
+                    <td><Link href={`/book?unit=${encodeURIComponent(r.unit_id)}`}><code>{r.unit_code}</code></Link></td>
                     <td>{label(UNIT_KINDS, r.unit_kind)}</td>
                     <td>{label(RIGHT_TYPES, r.right_type)}</td>
                     <td>{r.holders.map((h) => `${h.name}${h.share ? `（${h.share}）` : ""}`).join("、")}</td>
@@ -47,6 +55,7 @@ export function MyPropertyPage() {
               </tbody>
             </table>
           </div>
+          </>
         )}
       </AsyncView>
     </Page>

@@ -1,11 +1,15 @@
 // 申请: file an application against a registration unit. The unit is found on the map (click),
-// from an uploaded GeoJSON boundary (units inside its extent), or by its identifier.
+// from a boundary the applicant draws on the map or uploads as GeoJSON (units inside its extent),
+// or by its identifier. A drawn or uploaded boundary is attached to the application as a document
+// (申请人标绘的宗地范围): the registry keeps units from the cadastral survey, so the applicant's
+// boundary is evidence for the office, not a new unit.
 import type { GeoJSONSource, Map as MlMap } from "maplibre-gl";
-import { useMemo, useState } from "preact/hooks";
+import { useMemo, useRef, useState } from "preact/hooks";
 import { api } from "../api";
 import { auth } from "../auth";
 import { Field, Page, ProblemBox, SelectField, TextArea, useAction, useAsync } from "../components";
 import { APPLICATION_TYPES, fmtArea, label, LAND_USES, regionName, RIGHT_TYPES, UNIT_KINDS } from "../labels";
+import { BoundaryDraw, LocateControl } from "../map/BoundaryDraw";
 import { styleOf, type Collection } from "../map/layers";
 import { MapView } from "../map/MapView";
 import { navigate, useLocation } from "../router";
@@ -17,6 +21,8 @@ const ROLES: Record<string, string> = { holder: "权利人", obligor: "义务人
 const ID_TYPES = ["居民身份证", "统一社会信用代码", "护照", "港澳居民来往内地通行证", "台湾居民来往大陆通行证"];
 
 type Bbox = [number, number, number, number];
+interface Zone { id: string; name: string; enabled: boolean; counties: string[] }
+interface Boundary { geojson: unknown; filename: string; how: "drawn" | "uploaded" }
 
 export function bboxOf(geojson: unknown): Bbox | null {
   const box: Bbox = [Infinity, Infinity, -Infinity, -Infinity];
@@ -52,6 +58,9 @@ export function NewApplicationPage() {
   ]);
   const [map, setMap] = useState<MlMap | null>(null);
   const [uploadNote, setUploadNote] = useState<string | null>(null);
+  const [boundary, setBoundary] = useState<Boundary | null>(null);
+  const drawing = useRef(false);
+  const zones = useAsync(() => api<Zone[]>("registry", "/api/v1/zones"), []);
 
   const layers = useAsync(() => api<{ collections: Collection[] }>("registry", "/ogc/collections", { auth: false }), []);
   const collections = useMemo(() => (layers.data?.collections ?? []).filter((c) => ["parcels", "natural_resources", "units_in_trade"].includes(c.id))
@@ -63,6 +72,30 @@ export function NewApplicationPage() {
     setCandidates(rows);
     if (rows.length === 1) setUnitId(rows[0].id);
   });
+
+  // 域内通办: the offices that may receive a filing for the chosen unit (its county's enabled zones).
+  const typedUnit = useAsync(async () => {
+    const id = unitId.trim();
+    if (!/^[0-9a-f-]{36}$/i.test(id) || candidates?.some((u) => u.id === id)) return null;
+    return api<UnitSummary>("registry", `/api/v1/units/${encodeURIComponent(id)}`).catch(() => null);
+  }, [unitId]);
+  const unitCounty = candidates?.find((u) => u.id === unitId)?.county_code ?? typedUnit.data?.county_code ?? null;
+  const offices = useMemo(() => {
+    const enabled = (zones.data ?? []).filter((z) => z.enabled);
+    const relevant = unitCounty ? enabled.filter((z) => z.counties.includes(unitCounty)) : enabled;
+    const codes = [...new Set(relevant.flatMap((z) => z.counties))].filter((c) => c !== unitCounty).sort();
+    return codes.map((c): [string, string] => [c, regionName(c)]);
+  }, [zones.data, unitCounty]);
+
+  const onDrawn = (feature: GeoJSON.Feature<GeoJSON.Polygon> | null) => {
+    if (!feature) {
+      setBoundary((b) => (b?.how === "drawn" ? null : b));
+      return;
+    }
+    setBoundary({ geojson: feature, filename: "申请人标绘的宗地范围.geojson", how: "drawn" });
+    const box = bboxOf(feature);
+    if (box) void search.run({ bbox: box.join(",") });
+  };
 
   const onFile = async (file: File | undefined) => {
     if (!file) return;
@@ -80,6 +113,7 @@ export function NewApplicationPage() {
       return;
     }
     setUploadNote(`已读取边界：经度 ${box[0].toFixed(5)}–${box[2].toFixed(5)}，纬度 ${box[1].toFixed(5)}–${box[3].toFixed(5)}（CGCS2000 经纬度）。`);
+    setBoundary({ geojson: geo, filename: file.name || "宗地边界.geojson", how: "uploaded" });
     if (map) {
       const src = map.getSource("upload") as GeoJSONSource | undefined;
       if (src) src.setData(geo as GeoJSON.GeoJSON);
@@ -108,6 +142,19 @@ export function NewApplicationPage() {
       })),
     };
     const app = await api<Application>("registry", "/api/v1/applications", { method: "POST", body });
+    if (boundary) {
+      // Filed already: a failed attachment must not hide the filed application, so the application
+      // page opens with a note asking to upload the boundary there.
+      const form = new FormData();
+      form.set("kind", "boundary");
+      form.set("file", new Blob([JSON.stringify(boundary.geojson)], { type: "application/geo+json" }), boundary.filename);
+      const attached = await api("registry", `/api/v1/applications/${app.id}/documents`, { method: "POST", form })
+        .then(() => true, () => false);
+      if (!attached) {
+        navigate(`/applications/${app.id}?boundary=failed`);
+        return;
+      }
+    }
     navigate(`/applications/${app.id}`);
   });
 
@@ -125,9 +172,13 @@ export function NewApplicationPage() {
 
         <fieldset>
           <legend>登记单元</legend>
-          <p class="hint">在地图上点击单元，或上传宗地边界 GeoJSON（查找其范围内的单元），或直接填写单元标识。</p>
+          <p class="hint">在地图上点击单元；或在地图上绘制宗地边界、上传边界 GeoJSON（查找其范围内的单元，边界随申请作为材料提交）；或直接填写单元标识。</p>
+          <LocateControl map={map} />
           <MapView small collections={collections} visible={visible} onReady={setMap} label="选择登记单元的地图"
-            onClick={(c) => void search.run({ point: `${c.lngLat[0].toFixed(7)},${c.lngLat[1].toFixed(7)}` })} />
+            onClick={(c) => {
+              if (!drawing.current) void search.run({ point: `${c.lngLat[0].toFixed(7)},${c.lngLat[1].toFixed(7)}` });
+            }} />
+          <BoundaryDraw map={map} onDone={onDrawn} onDrawing={(on) => { drawing.current = on; }} />
           <div class="field">
             <label for="geojson-upload">上传边界（GeoJSON）</label>
             <input id="geojson-upload" type="file" accept=".geojson,.json,application/geo+json,application/json"
@@ -164,8 +215,9 @@ export function NewApplicationPage() {
           <legend>申请信息</legend>
           <div class="form-grid">
             <Field label="申请人名称" name="applicant_name" value={applicantName} onValue={setApplicantName} />
-            <Field label="受理机构行政区划代码" name="receiving_office" value={receivingOffice} onValue={setReceivingOffice}
-              pattern="\d{6}" inputMode="numeric" hint="可选。域内通办：可选择与单元所在县区同一通办区域的登记机构；不填则由属地机构受理。" />
+            <SelectField label="受理机构" name="receiving_office" value={receivingOffice} onValue={setReceivingOffice}
+              options={offices} includeEmpty={unitCounty ? `属地登记机构（${regionName(unitCounty)}）` : "属地登记机构（单元所在县区）"}
+              hint="域内通办：可选择与单元所在县区同属一个通办区域的登记机构受理；审核、登簿、发证仍由属地机构办理。" />
             {type === "first" ? (
               <>
                 <SelectField label="权利类型" name="right_type" value={detail("right_type")} options={RIGHT_TYPES} onValue={setDetail("right_type")} required />

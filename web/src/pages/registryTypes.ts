@@ -39,7 +39,7 @@ export interface Application {
   deadline: string | null;
   deadline_provisional: boolean;
   documents: { id: string; kind: string; filename: string; media_type: string; size_bytes: number; sha256: string; uploaded_at: string }[];
-  history: { action?: string; from_status?: string | null; to_status?: string; actor?: string; office?: string | null; at?: string; note?: string | null; [k: string]: unknown }[];
+  history: { action?: string; from_status?: string | null; to_status?: string; actor?: string; office?: string | null; at?: string; note?: unknown; [k: string]: unknown }[];
 }
 
 export interface UnitSummary {
