@@ -80,7 +80,7 @@ KC_BUILD_OPTS=(--db=dev-file --cache=local --health-enabled=true --metrics-enabl
 
 TIMEOUT="${NATRES_START_TIMEOUT:-240}"
 APT_PACKAGES=(postgresql-15 postgresql-15-postgis-3 gdal-bin zbar-tools fonts-noto-cjk
-              fonts-droid-fallback fonts-dejavu-core nginx chromium
+              fonts-droid-fallback fonts-dejavu-core nginx chromium chromium-l10n
               poppler-utils unzip docker-compose maven curl python3)
 
 log() { printf '[infra %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
