@@ -6,10 +6,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
-from prometheus_fastapi_instrumentator import Instrumentator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from natres_platform import health, ops
+from natres_platform import health, metrics, ops
 from natres_platform.context import ServiceContext
 from natres_platform.logs import configure_logging
 from natres_platform.problems import install_problem_handlers
@@ -67,11 +66,10 @@ def build_app(
     install_problem_handlers(app)
 
     app.add_middleware(TraceContextMiddleware)
+    app.add_middleware(metrics.HttpMetrics)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(ops.router, prefix="/api/v1")
     for router in routers:
         app.include_router(router)
-    Instrumentator(excluded_handlers=["/metrics", "/healthz"]).instrument(app).expose(
-        app, endpoint="/metrics", include_in_schema=False
-    )
     return app

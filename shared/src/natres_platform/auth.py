@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -100,6 +101,7 @@ class JwksCache:
         self._keys: dict[str, PyJWK] = {}
         self._fetched_at = 0.0
         self._lock = asyncio.Lock()
+        self.version = 0  # bumped when the key set changes (verified-token caches drop their entries)
 
     async def refresh(self) -> None:
         """Fetch the key set now."""
@@ -115,6 +117,8 @@ class JwksCache:
                 keys[jwk["kid"]] = PyJWK(jwk)
             except jwt.PyJWTError:
                 continue  # e.g. an encryption-only key
+        if {k: v.key_id for k, v in keys.items()} != {k: v.key_id for k, v in self._keys.items()}:
+            self.version += 1
         self._keys = keys
         self._fetched_at = time.monotonic()
 
@@ -135,16 +139,61 @@ class JwksCache:
 
 
 class TokenVerifier:
-    """Verifies signature, expiry, issuer and audience locally."""
+    """Verifies signature, expiry, issuer and audience locally.
 
-    def __init__(self, *, jwks: JwksCache, issuer: str, audience: str | Iterable[str], leeway: int = 10) -> None:
+    A token that verified is remembered by its SHA-256 until it expires (at most `cache_seconds`, the
+    JWKS lifespan, so a withdrawn key stops working as late as it would without the cache): the same
+    bearer token on every request of a session then costs a hash, not a signature check.
+    """
+
+    def __init__(
+        self,
+        *,
+        jwks: JwksCache,
+        issuer: str,
+        audience: str | Iterable[str],
+        leeway: int = 10,
+        cache_entries: int = 10_000,
+        cache_seconds: float = 300.0,
+    ) -> None:
         self._jwks = jwks
         self._issuer = issuer
         self._audience = [audience] if isinstance(audience, str) else list(audience)
         self._leeway = leeway
+        self._cache_entries = cache_entries
+        self._cache_seconds = cache_seconds
+        # sha256(token) -> (principal, exp, keep_until (monotonic), jwks version)
+        self._verified: dict[bytes, tuple[Principal, float, float, int]] = {}
 
     async def verify(self, token: str) -> Principal:
         """Return the Principal for a valid token or raise 401 with a specific code."""
+        digest = hashlib.sha256(token.encode()).digest()
+        hit = self._verified.get(digest)
+        if hit is not None:
+            principal, exp, keep_until, version = hit
+            if version == self._jwks.version and time.monotonic() < keep_until:
+                if time.time() > exp + self._leeway:
+                    del self._verified[digest]
+                    raise TokenExpired()
+                return principal
+            del self._verified[digest]
+        principal = await self._verify_signed(token)
+        self._remember(digest, principal)
+        return principal
+
+    def _remember(self, digest: bytes, principal: Principal) -> None:
+        if self._cache_entries <= 0:
+            return
+        if len(self._verified) >= self._cache_entries:
+            now = time.time()
+            for key in [k for k, v in self._verified.items() if now > v[1] + self._leeway]:
+                del self._verified[key]
+            while len(self._verified) >= self._cache_entries:
+                del self._verified[next(iter(self._verified))]  # the oldest
+        exp = float(principal.claims["exp"])
+        self._verified[digest] = (principal, exp, time.monotonic() + self._cache_seconds, self._jwks.version)
+
+    async def _verify_signed(self, token: str) -> Principal:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -26,8 +29,13 @@ def run_cli(
     consumers: Callable[[ServiceContext], list] | None = None,
     extra_commands: Mapping[str, Callable[[list[str]], None]] | None = None,
     argv: list[str] | None = None,
+    app_import: str | None = None,
 ) -> None:
-    """Parse argv and run one of the service's processes (or a service-specific command)."""
+    """Parse argv and run one of the service's processes (or a service-specific command).
+
+    `app_import` ("package.main:create_app") lets `serve` run several uvicorn workers
+    (`<PREFIX>HTTP_WORKERS`, `--workers`): each worker builds its app from the same environment.
+    """
     argv = sys.argv[1:] if argv is None else argv
     if argv and extra_commands and argv[0] in extra_commands:
         extra_commands[argv[0]](argv[1:])
@@ -37,12 +45,17 @@ def run_cli(
     parser.add_argument("command", choices=commands)
     parser.add_argument("--host")
     parser.add_argument("--port", type=int)
+    parser.add_argument("--workers", type=int)
     args = parser.parse_args(argv)
     settings = settings_factory()
     configure_logging(service=settings.service_name, level=settings.log_level)
     if args.command == "migrate":
         upgrade(settings, migrations_dir)
     elif args.command == "serve":
+        workers = args.workers or settings.http_workers
+        if workers > 1 and app_import:
+            _serve_workers(app_import, workers, host=args.host or settings.http_host, port=args.port or settings.http_port)
+            return
         uvicorn.run(
             app_factory(settings),
             host=args.host or settings.http_host,
@@ -52,6 +65,21 @@ def run_cli(
         )
     else:
         asyncio.run(_workers(settings, args.command, consumers))
+
+
+def _serve_workers(app_import: str, workers: int, *, host: str, port: int) -> None:
+    """Several worker processes on one socket; Prometheus metrics aggregated across them (multiprocess mode)."""
+    own_dir = "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+    if own_dir:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="natres-metrics-")
+    try:
+        # A worker imports the whole app before it can answer the supervisor's ping; on a busy 2-core box
+        # that took longer than uvicorn's 5 s default and healthy workers were killed and respawned.
+        uvicorn.run(app_import, factory=True, workers=workers, host=host, port=port, log_config=None, access_log=False,
+                    timeout_worker_healthcheck=60)
+    finally:
+        if own_dir:
+            shutil.rmtree(os.environ.pop("PROMETHEUS_MULTIPROC_DIR"), ignore_errors=True)
 
 
 async def _workers(settings: ServiceSettings, command: str, consumers: Callable | None) -> None:

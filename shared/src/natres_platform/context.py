@@ -39,7 +39,8 @@ class ServiceContext:
             tables=MessagingTables(settings.db_schema),
             schemas=schemas or SchemaRegistry.platform(),
             jwks=jwks,
-            verifier=TokenVerifier(jwks=jwks, issuer=settings.infra.issuer, audience=settings.audience),
+            verifier=TokenVerifier(jwks=jwks, issuer=settings.infra.issuer, audience=settings.audience,
+                                   cache_seconds=settings.jwks_lifespan_seconds),
         )
 
     def uow(self) -> UnitOfWork:

@@ -106,6 +106,8 @@ ENVELOPE_SCHEMA: dict[str, Any] = {
 
 
 def _first_error(validator: Draft202012Validator, instance: Any) -> str | None:
+    if validator.is_valid(instance):  # the common case, without building and sorting error objects
+        return None
     err = next(iter(sorted(validator.iter_errors(instance), key=lambda e: list(e.path))), None)
     if err is None:
         return None

@@ -124,6 +124,9 @@ class OutboxRelay:
             await self._reset_producer()
             raise broker_error
         if failed:
+            # A fresh producer next time: kafka-python keeps the batches and topics of failed sends and
+            # spins (a full core) re-requesting metadata for a topic that no longer exists.
+            await self._reset_producer()
             raise KafkaError(f"{len(failed)} events not acknowledged; will retry")
         return len(sent)
 

@@ -59,6 +59,7 @@ class ServiceSettings(BaseSettings):
     client_secret: str = ""
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+    http_workers: int = 1  # > 1 needs the service to pass run_cli(app_import=...)
     log_level: str = "INFO"
     jwks_lifespan_seconds: int = 300
     relay_batch_size: int = 200

@@ -28,6 +28,7 @@ def main() -> None:
         migrations_dir=MIGRATIONS,
         consumers=_consumers,
         extra_commands={"demo": _demo, "bench": _bench},
+        app_import="registry.main:create_app",
     )
 
 

@@ -154,7 +154,7 @@ async def run(settings: RegistrySettings) -> dict[str, int]:
             await _register(registry, unit["id"], county, parties, details)
         return {"units_created": created, "units": len(units)}
     finally:
-        await registry.tiles.close()
+        await registry.close()
         await registry.ctx.aclose()
 
 

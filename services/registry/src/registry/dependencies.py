@@ -11,8 +11,8 @@ from natres_platform.security import require_role
 from registry.runtime import Registry
 
 
-def get_registry(request: Request) -> Registry:
-    """The per-process registry runtime."""
+async def get_registry(request: Request) -> Registry:
+    """The per-process registry runtime (async: a plain def would cost a thread-pool hop per request)."""
     return request.app.state.registry
 
 

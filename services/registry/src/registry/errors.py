@@ -30,6 +30,11 @@ class UnitOverlap(Conflict):
     title = "与现势登记单元重叠"
 
 
+class UnitBatchRejected(ValidationFailed):
+    code = "unit.batch_rejected"
+    title = "批量登记中有单元不能登记，整批未登记"
+
+
 class UnitKindInvalid(ValidationFailed):
     code = "unit.kind_invalid"
     title = "登记单元类型不合法"
@@ -38,6 +43,11 @@ class UnitKindInvalid(ValidationFailed):
 class UnitNotCurrent(Conflict):
     code = "unit.not_current"
     title = "登记单元不是现势状态"
+
+
+class MergeRightsDiffer(Conflict):
+    code = "unit.merge_rights_differ"
+    title = "参与合并的单元权利状况不一致"
 
 
 class UnitInTrade(Conflict):
@@ -93,6 +103,16 @@ class SameOfficerForbidden(Forbidden):
 class NotYourApplication(Forbidden):
     code = "application.not_yours"
     title = "无权查看或操作他人的申请"
+
+
+class ObjectionLapsed(Conflict):
+    code = "book.objection_lapsed"
+    title = "异议登记已失效"
+
+
+class UnitCancelled(Conflict):
+    code = "unit.cancelled"
+    title = "登记单元已注销，只能办理更正登记"
 
 
 class PublicNoticeRunning(Conflict):

@@ -90,6 +90,7 @@ async def check_geometry(
 # Two registrations can only overlap if their bounding boxes share a grid cell, so each
 # registration locks the cells its bbox covers (sorted: no deadlocks) under a shared per-layer
 # lock. A very large polygon takes the per-layer lock exclusively instead of thousands of cells.
+# The locks are taken by registry.register_units (units/registration.py plans them).
 
 CELL_DEGREES = 0.002
 MAX_CELLS = 256
@@ -105,31 +106,6 @@ def lock_cells(bbox: tuple[float, float, float, float]) -> list[int] | None:
     # Ids may collide for far-apart cells (ix * 10_000 wraps over iy): that only serialises two
     # unrelated registrations, it never lets two overlapping ones through.
     return sorted(ix * 10_000 + iy for ix in range(ix0, ix1 + 1) for iy in range(iy0, iy1 + 1))
-
-
-# The per-layer shared lock is taken inside the sorted subquery, so it is always held before any
-# cell lock (a Sort reads all its input first): every transaction takes locks in one order.
-_LOCK_CELLS_SQL = text(
-    "SELECT count(pg_advisory_xact_lock(hashtext(:k), s.c)) FROM ("
-    " SELECT c, l.held FROM unnest(CAST(:cells AS int[])) AS c"
-    " CROSS JOIN (SELECT pg_advisory_xact_lock_shared(hashtext(:k)::bigint)::text AS held) l ORDER BY c) s"
-)
-_LOCK_LAYER_SQL = text("SELECT pg_advisory_xact_lock(hashtext(:k)::bigint)")
-
-
-def lock_statement(*, layer: str, bbox: tuple[float, float, float, float]) -> tuple[object, dict]:
-    """The one statement that serialises registrations which could overlap (cells, or the whole layer)."""
-    cells = lock_cells(bbox)
-    key = f"units:{layer}"
-    if cells is None:
-        return _LOCK_LAYER_SQL, {"k": key}
-    return _LOCK_CELLS_SQL, {"k": key, "cells": cells}
-
-
-async def lock_area(session: AsyncSession, *, layer: str, bbox: tuple[float, float, float, float]) -> None:
-    """Serialise registrations that could overlap in one layer, until the transaction ends."""
-    sql, params = lock_statement(layer=layer, bbox=bbox)
-    await session.execute(sql, params)
 
 
 def feature_collection(features: list[dict]) -> dict:

@@ -11,6 +11,7 @@ from registry.applications.router import router as applications_router
 from registry.certificates.router import public_router as verify_router
 from registry.certificates.router import router as certificates_router
 from registry.controls.router import router as controls_router
+from registry.maps.fastpath import TileServer
 from registry.maps.router import router as maps_router
 from registry.queries.router import router as book_router
 from registry.runtime import Registry
@@ -35,7 +36,9 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         description=DESCRIPTION,
         routers=[units_router, book_router, applications_router, certificates_router, verify_router, controls_router,
                  admin_router, maps_router],
-        on_shutdown=[registry.tiles.close],
+        on_shutdown=[registry.close],
     )
     app.state.registry = registry
+    # Outermost: tiles are answered before routing, metrics and dependencies (maps/fastpath.py).
+    app.add_middleware(TileServer, registry=registry)
     return app

@@ -63,6 +63,12 @@ class RegistrySettings(ServiceSettings):
     tile_cache_entries: int = 20_000
     tile_cache_ttl_seconds: float = 300.0
     tile_max_age_seconds: int = 60
+    # How often each API process reads registry.map_changes (the staleness bound of other processes' caches).
+    map_change_poll_seconds: float = 0.2
+    # asyncpg connections per process for registration and tile rendering (one statement each).
+    hot_pool_size: int = 10
+    # Single registrations arriving while this many calls are running wait and go together (units/grouping.py).
+    registration_calls_in_flight: int = 1
 
     @property
     def key_path(self) -> Path:

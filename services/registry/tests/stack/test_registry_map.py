@@ -149,3 +149,23 @@ async def test_control_lines_are_recorded_on_units_and_farmland_refuses_construc
 
     geojson = (await client.get(f"/ogc/collections/ecological_redline/items?bbox={lon + 0.009},{lat - 0.001},{lon + 0.015},{lat + 0.005}")).json()
     assert any(f["properties"]["name"] == "测试生态保护红线" for f in geojson["features"])
+
+
+async def test_a_cached_tile_is_answered_in_front_of_the_app_with_the_same_headers(client, h):
+    lon, lat = h.random_spot()
+    await h.create_unit(client, geometry=h.square(lon, lat, 0.001))
+    x, y = tile_of(lon + 0.0005, lat + 0.0005, 16)
+    url = f"/tiles/parcels/16/{x}/{y}.mvt"
+    miss = await client.get(url)
+    for _ in range(50):  # the cache stores once this process follows the change log
+        hit = await client.get(url)
+        if hit.headers["x-tile-cache"] == "hit":
+            break
+    assert miss.status_code == hit.status_code == 200 and hit.content == miss.content
+    for name in ("etag", "cache-control", "access-control-allow-origin", "content-type"):
+        assert hit.headers[name] == miss.headers[name], name
+    assert hit.headers["traceparent"].startswith("00-")
+    not_modified = await client.get(url, headers={"If-None-Match": hit.headers["etag"]})
+    assert not_modified.status_code == 304 and not_modified.content == b""
+    assert (await client.get("/tiles/nope/16/1/1.mvt")).status_code == 404
+    assert (await client.get("/tiles/parcels/23/1/1.mvt")).status_code == 422

@@ -18,7 +18,7 @@ from registry.applications.schemas import ApplicationCreate
 from registry.applications.types import RIGHT_TYPES, WITHDRAWABLE
 from registry.book import repository as book_repo
 from registry.book.effects import next_entry
-from registry.errors import ApplicationInvalid, BasicFarmlandRefused, DocumentInvalid, UnitNotCurrent
+from registry.errors import ApplicationInvalid, BasicFarmlandRefused, DocumentInvalid, UnitCancelled, UnitNotCurrent
 from registry.runtime import Registry
 from registry.zones.rules import can_receive
 
@@ -87,7 +87,10 @@ async def submit(*, registry: Registry, data: ApplicationCreate, actor: Principa
     now = now_utc()
     async with registry.uow() as uow:
         unit = await load_unit(uow, data.unit_id)
-        if unit["status"] != "current":
+        if unit["status"] == "cancelled" and data.type != "correction":
+            raise UnitCancelled(f"登记单元 {unit['code']} 已注销，只能申请更正登记", unit_id=unit["id"],
+                                allowed_types=["correction"])
+        if unit["status"] not in ("current", "cancelled"):
             raise UnitNotCurrent(f"登记单元 {unit['code']} 不是现势单元", unit_id=unit["id"])
         zones = await effective_zones(uow.session, registry.zone_definitions)
         county = unit["county_code"]

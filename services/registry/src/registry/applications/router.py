@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, Response
@@ -21,9 +22,10 @@ from registry.applications.schemas import (
     ReviewDecision,
 )
 from registry.applications.types import TYPE_LABELS
+from registry.book import objections
 from registry.book.rules import mask_party
 from registry.dependencies import Filer, Official, Registrar, RegistryDep, Reviewer
-from registry.errors import DocumentInvalid, DocumentNotFound
+from registry.errors import ApplicationInvalid, DocumentInvalid, DocumentNotFound
 
 router = APIRouter(prefix="/api/v1/applications", tags=["applications 申请"])
 
@@ -97,6 +99,32 @@ async def upload(application_id: str, request: Request, registry: RegistryDep, a
         filename=part.filename or "file", media_type=part.content_type, content=part.data, actor=actor,
     )
     return DocumentRead(**doc)
+
+
+@router.post("/{application_id}/court-acceptance", summary="异议: record the court's 受理通知书 (the objection stops lapsing)",
+             openapi_extra={"requestBody": {"content": {"multipart/form-data": {"schema": {
+                 "type": "object", "required": ["court", "case_no", "accepted_on", "file"],
+                 "properties": {"court": {"type": "string"}, "case_no": {"type": "string"},
+                                "accepted_on": {"type": "string", "format": "date"},
+                                "file": {"type": "string", "format": "binary"}}}}}}})
+async def court_acceptance(application_id: str, request: Request, registry: RegistryDep, actor: Registrar) -> dict:
+    """Registrar of the competent office, while the objection is in force (409 book.objection_lapsed after)."""
+    if int(request.headers.get("content-length") or 0) > registry.settings.max_document_bytes + 64 * 1024:
+        raise DocumentInvalid("上传内容过大")
+    form = parse_form(await request.body(), request.headers.get("content-type", ""))
+    missing = [k for k in ("court", "case_no", "accepted_on", "file") if k not in form]
+    if missing:
+        raise DocumentInvalid(f"缺少字段 {', '.join(missing)}", missing_fields=missing)
+    try:
+        accepted_on = date.fromisoformat(form["accepted_on"].data.decode().strip())
+    except ValueError as exc:
+        raise ApplicationInvalid("accepted_on 应为 YYYY-MM-DD", field="accepted_on") from exc
+    part = form["file"]
+    return await objections.record_court_acceptance(
+        registry=registry, application_id=application_id, actor=actor, accepted_on=accepted_on,
+        court=form["court"].data.decode("utf-8", "replace"), case_no=form["case_no"].data.decode("utf-8", "replace"),
+        filename=part.filename or "notice", media_type=part.content_type, content=part.data,
+    )
 
 
 @router.get("/{application_id}/documents/{document_id}", summary="Download a document")

@@ -17,6 +17,7 @@ from registry.book.effects import next_entry
 from registry.errors import ApplicationIncomplete, ApplicationStateConflict, PublicNoticeRunning, SameOfficerForbidden
 from registry.runtime import Registry
 from registry.trading.marks import clear_mark
+from registry.units import repository as units_repo
 from registry.units.kinds import is_natural_resource
 
 
@@ -180,6 +181,10 @@ async def record(*, registry: Registry, application_id: str, actor: Principal) -
                             objection_days=registry.settings.objection_lapse_days,
                             advance_notice_days=registry.settings.advance_notice_lapse_days)
         entry = await book_repo.append_entry(uow.session, unit_id=unit["id"], fields=fields, recorded_by=actor.subject)
+        if app["type"] == "cancellation":
+            # 注销: the unit leaves the current layer (and the map, and units_for_trade's current rows).
+            await units_repo.set_status(uow.session, unit_ids=[unit["id"]], status="cancelled")
+            await units_repo.record_map_change(uow.session, scope="units")
         if app.get("listing_id") and unit.get("in_trade_listing_id") == app["listing_id"]:
             # 地证同交: the sold unit leaves the trade once the buyer's right is in the book.
             await clear_mark(uow, unit_id=unit["id"], listing_id=app["listing_id"], reason="registered",

@@ -102,7 +102,12 @@ def next_entry(
             "details": entry_details,
         }
 
-    prev = _require_current(prev, app)
+    cancelled = prev is not None and prev["recorded_state"] == "terminated" and unit.get("status") == "cancelled"
+    if kind == "correction" and cancelled:
+        # 更正 of a cancelled unit's record: the fields are corrected, the unit stays cancelled.
+        base["recorded_state"] = "terminated"
+    else:
+        prev = _require_current(prev, app)
     fields = {**_carry(prev, now=now), **base}
     if kind == "change":
         for key in ("land_use", "sharing", "source"):

@@ -94,7 +94,7 @@ async def append_entry(session: AsyncSession, *, unit_id: str, fields: dict[str,
 
 async def units_held_by(session: AsyncSession, *, subject: str | None, org_code: str | None, id_number: str | None,
                         name: str | None = None, limit: int = 200) -> list[dict]:
-    """Latest entries (current or provisional) naming a holder, matched by subject, org code, id number or name."""
+    """Latest current or provisional entries naming a holder (subject, org code, id number or name), newest first."""
     probes = []
     if subject:
         probes.append(json.dumps([{"subject": subject}]))
@@ -114,7 +114,7 @@ async def units_held_by(session: AsyncSession, *, subject: str | None, org_code:
             WHERE b.holders @> ANY(CAST(:probes AS jsonb[]))
               AND b.recorded_state IN ('current', 'provisional')
               AND b.version = (SELECT max(version) FROM registry.book_entries x WHERE x.unit_id = b.unit_id)
-            ORDER BY u.code LIMIT :limit
+            ORDER BY b.recorded_at DESC, u.code LIMIT :limit
             """
         ),
         {"probes": probes, "limit": limit},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,19 +38,25 @@ class CertificateSigner:
 
     @classmethod
     def load_or_create(cls, path: Path) -> CertificateSigner:
-        """Read the PEM; create it (mode 0600, exclusively, so two processes agree) when missing."""
+        """Read the PEM; create it (mode 0600) when missing, published atomically so that workers agree.
+
+        The key is written to a private temporary file and hard-linked into place: a second process
+        either wins the link or reads the complete file of the one that did, never a half-written one.
+        """
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             pem = Ed25519PrivateKey.generate().private_bytes(
                 serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
             )
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".signing-key-")  # mode 0600
             try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:
-                pass  # another process won the race: use its key
-            else:
                 with os.fdopen(fd, "wb") as handle:
                     handle.write(pem)
+                os.link(tmp, path)
+            except FileExistsError:
+                pass  # another process won the race: use its key
+            finally:
+                os.unlink(tmp)
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
         if not isinstance(key, Ed25519PrivateKey):
             raise ValueError(f"{path} does not hold an Ed25519 private key")

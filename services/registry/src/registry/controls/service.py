@@ -15,7 +15,7 @@ from registry.errors import ControlLinesInvalid
 from registry.events import registry_event
 from registry.geo import check_geometry
 from registry.runtime import Registry
-from registry.units.repository import notify_map_change
+from registry.units.repository import record_map_change
 
 _LINK_SQL = text(
     """
@@ -64,7 +64,7 @@ async def load_lines(
             counts[kind] += 1
             line_ids.append(line_id)
         linked = (await uow.session.execute(_LINK_SQL, {"batch": batch_id})).rowcount
-        await notify_map_change(uow.session, layer="control_lines")
+        await record_map_change(uow.session, scope="control_lines")
         result = {"batch_id": batch_id, "loaded": len(line_ids), "by_type": dict(counts), "units_affected": linked,
                   "line_ids": line_ids}
         uow.record(registry_event(type="control_lines.loaded", subject=batch_id,

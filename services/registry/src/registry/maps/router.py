@@ -149,11 +149,12 @@ async def tile(
     y: Annotated[int, Path(ge=0)],
 ) -> Response:
     """ST_AsMVT output with ETag / Cache-Control; 304 when the client's copy is current."""
-    cached = await service.tile(registry=registry, collection_id=collection_id, z=z, x=x, y=y)
+    cached, hit = await service.tile(registry=registry, collection_id=collection_id, z=z, x=x, y=y)
     headers = {
         "ETag": cached.etag,
         "Cache-Control": f"public, max-age={registry.settings.tile_max_age_seconds}",
         "Access-Control-Allow-Origin": "*",
+        "X-Tile-Cache": "hit" if hit else "miss",  # this process's cache; for operators and the bench
     }
     if request.headers.get("if-none-match") == cached.etag:
         return Response(status_code=304, headers=headers)

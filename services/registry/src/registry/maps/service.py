@@ -21,21 +21,22 @@ def collection_or_404(collection_id: str) -> Collection:
     return collection
 
 
-async def tile(*, registry: Registry, collection_id: str, z: int, x: int, y: int) -> CachedTile:
-    """A tile from the cache, or rendered by ST_AsMVT and cached under the current generation."""
+async def tile(*, registry: Registry, collection_id: str, z: int, x: int, y: int) -> tuple[CachedTile, bool]:
+    """A tile from the cache (True), or rendered by ST_AsMVT and cached under the current generation (False)."""
     collection = collection_or_404(collection_id)
     if not (0 <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z):
         raise TileOutOfRange(f"瓦片 {z}/{x}/{y} 超出范围", z=z, x=x, y=y)
     cache = registry.tiles
-    await cache.ensure_listener()
+    cache.follow_changes()
     key = (collection_id, z, x, y)
     cached = cache.get(key)
     if cached is not None:
-        return cached
+        return cached, True
     generation = cache.generation
-    async with registry.ctx.sessionmaker() as session:
-        body = await repo.render_tile(session, collection=collection, z=z, x=x, y=y)
-    return cache.put(key, body, generation=generation)
+    pool = await registry.pg.get()
+    async with pool.acquire() as conn:
+        body = await repo.render_tile(conn, collection=collection, z=z, x=x, y=y)
+    return cache.put(key, body, generation=generation), False
 
 
 async def items(*, registry: Registry, collection_id: str, bbox: tuple | None, limit: int, offset: int

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from natres_platform.uow import UnitOfWork
-from registry.errors import TradeMarkConflict, UnitNotFound
+from registry.errors import TradeMarkConflict, UnitCancelled, UnitNotCurrent, UnitNotFound
 from registry.events import registry_event
 from registry.units import repository as units_repo
 
@@ -17,6 +17,10 @@ async def mark(uow: UnitOfWork, *, unit_id: str, listing_id: str, actor: str) ->
         raise UnitNotFound(f"登记单元 {unit_id} 不存在", unit_id=unit_id, listing_id=listing_id)
     if unit["in_trade_listing_id"] == listing_id:
         return False
+    if unit["status"] != "current":  # cancelled or split / merged away: nothing to trade
+        error = UnitCancelled if unit["status"] == "cancelled" else UnitNotCurrent
+        raise error(f"登记单元 {unit['code']} 不是现势单元（{unit['status']}），不能标记交易", unit_id=unit_id,
+                    listing_id=listing_id, status=unit["status"])
     if unit["in_trade_listing_id"] is not None:
         raise TradeMarkConflict(
             f"登记单元 {unit['code']} 已由交易项目 {unit['in_trade_listing_id']} 标记",
@@ -35,7 +39,7 @@ async def mark(uow: UnitOfWork, *, unit_id: str, listing_id: str, actor: str) ->
         text("UPDATE registry.units SET in_trade_listing_id = :l, updated_at = now() WHERE id = :u"),
         {"l": listing_id, "u": unit_id},
     )
-    await units_repo.notify_map_change(uow.session, layer=unit["layer"])
+    await units_repo.record_map_change(uow.session, scope="units_in_trade")
     uow.record(
         registry_event(type="unit.trade_marked", subject=unit_id,
                        data={"unit_id": unit_id, "listing_id": listing_id, "unit_code": unit["code"]},
@@ -72,7 +76,7 @@ async def clear_mark(uow: UnitOfWork, *, unit_id: str, listing_id: str, reason: 
     await uow.session.execute(
         text("UPDATE registry.units SET in_trade_listing_id = NULL, updated_at = now() WHERE id = :u"), {"u": unit_id}
     )
-    await units_repo.notify_map_change(uow.session, layer=unit["layer"])
+    await units_repo.record_map_change(uow.session, scope="units_in_trade")
     uow.record(
         registry_event(type="unit.trade_cleared", subject=unit_id,
                        data={"unit_id": unit_id, "listing_id": listing_id, "reason": reason, "unit_code": unit["code"]},

@@ -20,6 +20,12 @@ class UnitCreate(BaseModel):
     location: str | None = Field(default=None, max_length=500)
 
 
+class UnitBatchCreate(BaseModel):
+    """A cadastral survey import: registered all together or not at all."""
+
+    units: list[UnitCreate] = Field(min_length=1, max_length=1000)
+
+
 class ControlLineHit(BaseModel):
     """A control line the unit's interior overlaps, with the overlap in m² and as a share of the unit."""
 
