@@ -570,8 +570,6 @@ def test_book_viewer_asks_for_the_purpose_in_chinese_and_fits_a_phone(ui, browse
         phone.close()
 
 
-@pytest.mark.xfail(strict=False, reason="registry API: OGC links ignore X-Forwarded-Prefix (maps/router.py _base uses "
-                                        "request.base_url), so behind nginx they lack /api/registry")
 def test_ogc_links_point_back_through_the_proxy(base_url):
     body = httpx.get(f"{base_url}/api/registry/ogc/collections", timeout=20).json()
     hrefs = [link["href"] for link in body["links"]]

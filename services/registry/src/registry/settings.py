@@ -47,6 +47,8 @@ class RegistrySettings(ServiceSettings):
     http_port: int = 8001
     consumer_group: str = "natres-registry"
     trading_topic: str = "natres.transactions.v1"
+    # The audit service's public proof endpoints (certificate verification shows the issuance proof).
+    audit_url: str = "http://127.0.0.1:8003"
 
     state_dir: Path = _REPO_ROOT / ".state" / "registry"
     # Ed25519 private key (PEM, PKCS8); generated on first start when absent.

@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Protocol
 
+# The hashing itself is shared so other services can verify proofs of their own events.
+from natres_platform.merkle import EMPTY_ROOT, HASH_SIZE, leaf_hash, node_hash  # noqa: F401
+
 NodeId = tuple[int, int]
 """(level, index): node (l, i) covers leaves [i * 2**l, (i + 1) * 2**l); level 0 = leaf hashes."""
-
-HASH_SIZE = 32
-EMPTY_ROOT = hashlib.sha256(b"").digest()
-
-
-def leaf_hash(data: bytes) -> bytes:
-    """Hash one log entry: SHA-256(0x00 || data)."""
-    return hashlib.sha256(b"\x00" + data).digest()
-
-
-def node_hash(left: bytes, right: bytes) -> bytes:
-    """Hash two children: SHA-256(0x01 || left || right)."""
-    return hashlib.sha256(b"\x01" + left + right).digest()
 
 
 class MissingNodeError(LookupError):

@@ -14,7 +14,7 @@ from registry.admin.calendar import BEIJING
 from registry.applications.types import CERTIFICATE_KIND, RIGHT_TYPES, TYPE_LABELS
 from registry.book import repository as book_repo
 from registry.book.rules import effective_state, present_entry
-from registry.certificates.audit_hook import NoAuditProofs, audit_section
+from registry.certificates.audit_hook import HttpAuditProofs, audit_section, issuance_event
 from registry.certificates.numbering import format_certificate_number
 from registry.certificates.payload import Holder, build_certificate_payload, payload_digest, sign_payload, verify_payload
 from registry.certificates.render import render_certificate_pdf
@@ -138,11 +138,12 @@ async def load_certificate(uow: UnitOfWork, *, ref: str, with_pdf: bool = False)
 
 async def verify(*, registry: Registry, ref: str, audit: Any = None) -> dict[str, Any]:
     """Signature validity, the certificate's book entry against the current book (the book prevails), audit proof."""
-    audit = audit or NoAuditProofs()
+    audit = audit or HttpAuditProofs(registry.settings.audit_url)
     now = datetime.now(UTC)
     async with registry.uow() as uow:
         cert = await load_certificate(uow, ref=ref)
         entries = await book_repo.entries(uow.session, unit_id=cert["unit_id"])
+        event = await issuance_event(uow.session, application_id=cert["application_id"])
     latest = entries[-1]
     own = next(e for e in entries if e["id"] == cert["book_entry_id"])
     own_state = effective_state(own, latest_version=latest["version"])
@@ -164,5 +165,5 @@ async def verify(*, registry: Registry, ref: str, audit: Any = None) -> dict[str
             "current_entry": present_entry(latest, latest_version=latest["version"], at=now),
             "note": "不动产权利以登记簿为准（民法典第二百一十七条）",
         },
-        "audit": audit_section(payload_sha256=digest, proof=await audit.inclusion_proof(payload_sha256=digest)),
+        "audit": audit_section(event=event, proof=await audit.inclusion_proof(event=event) if event else None),
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -23,8 +25,15 @@ CONFORMANCE = [
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 
 
+_PREFIX = re.compile(r"(/[A-Za-z0-9._~-]+)*/?")
+
+
 def _base(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+    """Our own URL as the client sees it: behind the portal's proxy, with its path prefix."""
+    prefix = request.headers.get("x-forwarded-prefix", "")
+    if not _PREFIX.fullmatch(prefix):  # only a plain path; it only shapes links in this response
+        prefix = ""
+    return str(request.base_url).rstrip("/") + prefix.rstrip("/")
 
 
 def _parse_bbox(bbox: str | None) -> tuple[float, float, float, float] | None:
