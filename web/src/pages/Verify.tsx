@@ -23,7 +23,17 @@ interface Verification {
     current_entry?: { state_label?: string; version?: number; holders?: Holder[]; restrictions?: { type?: string; label?: string }[] };
     note?: string;
   };
-  audit: { status: string; payload_sha256: string; inclusion_proof: unknown; note?: string };
+  audit: {
+    status: string;
+    event_id?: string;
+    leaf_index?: number;
+    tree_size?: number;
+    leaf_hash_matches_event?: boolean;
+    proof_verifies_against_checkpoint?: boolean | null;
+    inclusion_proof?: string[];
+    checkpoint?: string | null;
+    note?: string;
+  };
 }
 
 const KIND: Record<string, string> = { right: "不动产权证书", proof: "不动产登记证明" };
@@ -125,13 +135,22 @@ function VerifyResult({ certificateRef }: { certificateRef: string }) {
         <h2>审计日志包含证明</h2>
         {v.audit.status === "included" ? (
           <>
-            <p><Badge tone="ok">已写入审计日志</Badge></p>
-            <pre class="note">{JSON.stringify(v.audit.inclusion_proof, null, 2)}</pre>
+            <p><Badge tone="ok">签发事件已写入审计日志，包含证明验证通过</Badge></p>
+            <Facts items={[
+              ["签发事件", v.audit.event_id ?? "—"],
+              ["日志条目序号 / 树大小", `${v.audit.leaf_index ?? "—"} / ${v.audit.tree_size ?? "—"}`],
+              ["事件与日志条目一致", v.audit.leaf_hash_matches_event ? <Badge tone="ok">一致</Badge> : <Badge tone="warn">不一致</Badge>],
+              ["证明与签名检查点一致", v.audit.proof_verifies_against_checkpoint ? <Badge tone="ok">一致</Badge> : <Badge tone="warn">未通过</Badge>],
+            ]} />
+            <details>
+              <summary>签名检查点与包含证明（RFC 9162）</summary>
+              <pre class="note">{v.audit.checkpoint ?? ""}</pre>
+              <pre class="note">{(v.audit.inclusion_proof ?? []).join("\n")}</pre>
+            </details>
           </>
         ) : (
-          <p><Badge tone="warn">暂无包含证明</Badge> {v.audit.note ?? "审计日志包含证明暂不可用"}</p>
+          <p><Badge tone="warn">{v.audit.status === "mismatch" ? "包含证明未通过验证" : "暂无包含证明"}</Badge> {v.audit.note ?? "审计日志包含证明暂不可用"}</p>
         )}
-        <p class="hint">摘要：<code>{v.audit.payload_sha256}</code></p>
       </div>
     </div>
   );
