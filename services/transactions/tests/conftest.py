@@ -23,7 +23,7 @@ from transactions.settings import TransactionsSettings
 
 TEST_SETTINGS = dict(
     countdown_seconds=2.0,
-    # The holiday table ends in 2026; test schedules may run past it.
+    # The holiday table ends in 2026; test schedules may run past it (provisional, the default).
     allow_provisional_calendar=True,
     trusted_proxies=["127.0.0.1"],
     feed_poll_seconds=0.05,
@@ -89,6 +89,36 @@ def bidder_pool() -> list[str]:
     return names
 
 
+# Trading administrators scoped to a county (杏花岭区), a city (大同市) and to nothing, besides trader.admin
+# (province); and a bidder of its own for the default (违约) tests, since a defaulter is blacklisted.
+SCOPED_TRADERS = {"trader.t140107": "140107", "trader.t140200": "140200", "trader.tnone": None}
+DEFAULTER = "bidder.defaulter"
+
+
+def _ensure_user(admin, name: str, role_name: str, region: str | None) -> None:
+    role = admin.get_realm_role(role_name)
+    user_id = admin.get_user_id(name) or admin.create_user({
+        "username": name, "enabled": True, "emailVerified": True, "email": f"{name}@example.test",
+        "firstName": "测试", "lastName": "用户", "attributes": {"region": [region]} if region else {},
+        "requiredActions": [], "credentials": [{"type": "password", "value": "demo1234", "temporary": False}],
+    }, exist_ok=True)
+    if role_name not in {r["name"] for r in admin.get_realm_roles_of_user(user_id)}:
+        admin.assign_realm_roles(user_id, [role])
+
+
+@pytest.fixture(scope="session")
+def scoped_traders() -> dict[str, str | None]:
+    """Trading admins with a county / city / no region, and the defaulting bidder (Keycloak admin API)."""
+    from keycloak import KeycloakAdmin
+
+    admin = KeycloakAdmin(server_url=infra().keycloak_url, username="admin", password="admin",
+                          realm_name="natres", user_realm_name="master")
+    for name, region in SCOPED_TRADERS.items():
+        _ensure_user(admin, name, "trading_admin", region)
+    _ensure_user(admin, DEFAULTER, "bidder", None)
+    return dict(SCOPED_TRADERS)
+
+
 @pytest.fixture(scope="session")
 async def su_engine() -> AsyncIterator[AsyncEngine]:
     engine = create_async_engine(superuser_dsn())
@@ -100,7 +130,7 @@ async def su_engine() -> AsyncIterator[AsyncEngine]:
 async def app():
     application = create_app(make_settings())
     yield application
-    await application.state.trading.ctx.aclose()
+    await application.state.trading.aclose()
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ def _tool(module: str) -> Callable[[list[str]], None]:
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script."""
     run_cli(settings_factory=TransactionsSettings, app_factory=create_app, migrations_dir=MIGRATIONS,
-            consumers=_workers, argv=argv,
+            consumers=_workers, argv=argv, app_import="transactions.main:create_app",
             extra_commands={"demo": _tool("demo"), "bank-pay": _tool("bank_pay"), "bench": _tool("bench")})
 
 

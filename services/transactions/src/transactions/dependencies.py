@@ -13,7 +13,11 @@ from natres_platform.security import require_role
 from transactions.trading import Trading
 
 
-def get_trading(request: Request) -> Trading:
+# Dependencies are `async def` on purpose: FastAPI runs a plain `def` dependency in the thread pool,
+# a thread hop per request for what is a dictionary lookup.
+
+
+async def get_trading(request: Request) -> Trading:
     """The process-wide trading context kept on app.state."""
     return request.app.state.trading
 
@@ -25,16 +29,22 @@ Overseer = Annotated[Principal, Depends(require_role("trading_admin", "superviso
 SupervisorRole = Annotated[Principal, Depends(require_role("supervisor", "admin"))]
 
 
-def client_ip(request: Request, trading: TradingDep) -> str:
+async def client_ip(request: Request, trading: TradingDep) -> str:
     """The caller's address; X-Forwarded-For counts only when the peer is a trusted proxy."""
     peer = request.client.host if request.client else "unknown"
-    trusted = set(trading.settings.trusted_proxies)
-    if peer not in trusted:
+    return resolve_client_ip(peer=peer, forwarded_for=request.headers.get("x-forwarded-for", ""),
+                             trusted=trading.settings.trusted_proxies)
+
+
+def resolve_client_ip(*, peer: str, forwarded_for: str, trusted: list[str]) -> str:
+    """The client behind a chain of proxies, believing only the hops our trusted proxies added."""
+    trusted_set = set(trusted)
+    if peer not in trusted_set:
         return peer
-    forwarded = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
+    forwarded = [h.strip() for h in forwarded_for.split(",") if h.strip()]
     # Walk from the nearest hop back: the first address not ours is the client (the rest is client-written).
     for hop in reversed(forwarded):
-        if hop not in trusted:
+        if hop not in trusted_set:
             return hop if _is_ip(hop) else peer
     return peer
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from starlette.middleware import Middleware
 
 from natres_platform.app import build_app
 
 from transactions.bidders.router import router as bidders_router
+from transactions.bidding.fastpath import BidFastPath
 from transactions.bidding.router import router as bidding_router
+from transactions.calendar.router import router as calendar_router
 from transactions.feed.router import router as feed_router
 from transactions.listings.router import router as listings_router
 from transactions.settings import TransactionsSettings
@@ -21,7 +24,8 @@ Errors are RFC 9457 `application/problem+json` with a stable `code`. Authenticat
 (realm `natres`) bearer token whose audience includes `natres-transactions`. Money is a decimal
 string in yuan; times are RFC 3339. Bids take an `Idempotency-Key` header; the live feed is SSE."""
 
-ROUTERS = (listings_router, bidders_router, bidding_router, feed_router, settlement_router, supervision_router)
+ROUTERS = (listings_router, bidders_router, bidding_router, feed_router, settlement_router, supervision_router,
+           calendar_router)
 
 
 def create_app(settings: TransactionsSettings | None = None) -> FastAPI:
@@ -29,6 +33,9 @@ def create_app(settings: TransactionsSettings | None = None) -> FastAPI:
     settings = settings or TransactionsSettings()
     trading = Trading.build(settings)
     app = build_app(trading.ctx, title="Transactions 土地使用权和矿业权网上交易", description=DESCRIPTION,
-                    routers=ROUTERS)
+                    routers=ROUTERS, on_shutdown=[trading.close_bid_pool])
     app.state.trading = trading
+    if settings.bid_fast_path:
+        # Innermost of the user middleware: inside trace context and metrics, before FastAPI's router.
+        app.user_middleware.append(Middleware(BidFastPath))
     return app

@@ -32,8 +32,18 @@ class TransactionsSettings(ServiceSettings):
     client_secret: str = "transactions-secret"
     http_port: int = 8002
     consumer_group: str = "natres-transactions"
+    # The registry's topic (trade_marked / trade_cleared), consumed by the saga consumer.
+    registry_topic: str = "natres.registry.v1"
     db_pool_size: int = 20
     db_max_overflow: int = 20
+    # The bid hot path's own asyncpg pool (one stored-function call per bid, no ORM, no pre-ping). Small
+    # on purpose: bids on one listing serialise on its row lock anyway, and more sessions waiting
+    # on that lock cost PostgreSQL CPU (measured with `bench --pool`: 4-8 per process beat 25 on 2 cores).
+    bid_pool_size: int = 8
+    # Answer well-formed bid requests before FastAPI's router (bidding/fastpath.py); off = the route only.
+    bid_fast_path: bool = True
+    # TRANSACTIONS_HTTP_WORKERS (ServiceSettings.http_workers) > 1 runs several uvicorn processes: bid
+    # admission, sequence, idempotency and deadline are decided in the database under the row lock.
 
     # Trading numbers (domain-rules.md); the countdown is short in tests, 4 minutes in law.
     countdown_seconds: float = 240.0
@@ -44,8 +54,20 @@ class TransactionsSettings(ServiceSettings):
     late_bid_seconds: float = 30.0
     premium_alert_ratio: Decimal = Decimal("0.5")
     bidders_per_address_alert: int = 2
-    # chinese-calendar stops at 2026: refuse schedules counted on guessed days unless allowed.
-    allow_provisional_calendar: bool = False
+    # chinese-calendar stops at 2026. True: working days of a year without holiday data (and without
+    # a complete set of admin overrides) are counted Monday-Friday and the listing is marked
+    # schedule_provisional; False: such schedules are refused (listing.terms_invalid, calendar_not_covered).
+    allow_provisional_calendar: bool = True
+
+    # Settlement deadlines in working days after the conclusion (domain-rules.md, online rules):
+    # the winner signs the 成交确认书, the 出让合同 is signed (else the winner defaults), the result is published.
+    confirmation_working_days_land: int = 2
+    confirmation_working_days_mining: int = 3
+    contract_working_days: int = 10
+    publication_working_days_land: int = 10
+    publication_working_days_mining: int = 5
+    # A defaulting winner may not register for new listings for this long (0: until lifted).
+    blacklist_days: int = 1095
 
     # Secrets (≥ 32 bytes each).
     bank_secret: str = _DEV_BANK_SECRET

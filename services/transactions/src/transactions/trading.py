@@ -1,13 +1,15 @@
-"""What the trading code needs besides the platform context: settings, rules, calendar, keys."""
+"""What the trading code needs besides the platform context: settings, rules, keys, the bid pool."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import asyncpg
+
 from natres_platform.context import ServiceContext
 from natres_platform.uow import UnitOfWork
-from natres_platform.workdays import WorkdayCalendar
 
 from transactions.listings.terms import TradingRules
 from transactions.settings import TransactionsSettings
@@ -20,7 +22,8 @@ class Trading:
     ctx: ServiceContext
     settings: TransactionsSettings
     rules: TradingRules = field(init=False)
-    calendar: WorkdayCalendar = field(default_factory=WorkdayCalendar)
+    _bid_pool: asyncpg.Pool | None = field(default=None, init=False, repr=False)
+    _bid_pool_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.rules = self.settings.trading_rules()
@@ -33,6 +36,25 @@ class Trading:
     def uow(self) -> UnitOfWork:
         """A fresh unit of work (domain rows and outbox events commit together)."""
         return self.ctx.uow()
+
+    async def bid_pool(self) -> asyncpg.Pool:
+        """The asyncpg pool of the bid hot path, created on first use in the running loop."""
+        if self._bid_pool is None:
+            async with self._bid_pool_lock:
+                if self._bid_pool is None:
+                    self._bid_pool = await _create_bid_pool(self.settings)
+        return self._bid_pool
+
+    async def close_bid_pool(self) -> None:
+        """Release the bid pool (the app's lifespan closes the engine itself)."""
+        pool, self._bid_pool = self._bid_pool, None
+        if pool is not None:
+            await pool.close()
+
+    async def aclose(self) -> None:
+        """Release the bid pool and the engine's connections."""
+        await self.close_bid_pool()
+        await self.ctx.aclose()
 
     @property
     def countdown(self) -> timedelta:
@@ -50,3 +72,18 @@ class Trading:
     @property
     def tender_secret(self) -> bytes:
         return self.settings.tender_secret.encode()
+
+
+async def _no_reset(_: asyncpg.Connection) -> None:
+    # The hot path runs one autocommit statement and changes no session state, so the default
+    # reset query (a round trip on every release) has nothing to undo.
+    return None
+
+
+async def _create_bid_pool(settings: TransactionsSettings) -> asyncpg.Pool:
+    i = settings.infra
+    return await asyncpg.create_pool(
+        host=i.pg_host, port=i.pg_port, database=i.pg_database, user=settings.db_user, password=settings.db_password,
+        min_size=1, max_size=settings.bid_pool_size, reset=_no_reset,
+        server_settings={"application_name": f"natres-{settings.service_name}-bids"},
+    )

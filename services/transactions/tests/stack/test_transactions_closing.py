@@ -132,5 +132,5 @@ async def test_a_fresh_scheduler_process_closes_what_the_old_one_left(world):
                 break
             await asyncio.sleep(0.1)
     finally:
-        await fresh.ctx.aclose()
+        await fresh.aclose()
     assert (await world.get(listing_id))["final_price"] == "1050000.00"

@@ -155,14 +155,39 @@ def test_mining_announcement_nineteen_working_days_is_refused():
     assert violations(mining(announcement_at=cst(2026, 9, 14, 8))) == {("announcement_at", "notice_too_short")}
 
 
-def test_dates_beyond_the_holiday_table_are_refused_unless_allowed():
-    terms = land_listing(
-        announcement_at=cst(2026, 12, 1), registration_start=cst(2026, 12, 2), listing_start=cst(2027, 1, 4),
-        listing_end=cst(2027, 1, 15, 15), registration_end=cst(2027, 1, 13), deposit_deadline=cst(2027, 1, 13),
-    )
-    assert violations(terms) == {("listing_end", "calendar_not_covered")}
-    assert violations(terms, rules=TradingRules(allow_provisional_calendar=True)) == set()
-    assert violations(terms, calendar=WorkdayCalendar(covered_years=[2027])) == set()
+def _into_2027(**changes) -> ListingTerms:
+    return land_listing(**{
+        "announcement_at": cst(2026, 12, 1), "registration_start": cst(2026, 12, 2), "listing_start": cst(2027, 1, 4),
+        "listing_end": cst(2027, 1, 15, 15), "registration_end": cst(2027, 1, 13), "deposit_deadline": cst(2027, 1, 13),
+        **changes,
+    })
+
+
+def test_dates_beyond_the_holiday_table_are_provisional_by_default_and_refused_on_request():
+    terms = _into_2027()
+    check = validate_terms(terms, calendar=CAL, rules=RULES)
+    assert check.provisional and check.provisional_years == (2027,)
+    assert "2027 年节假日安排尚未录入" in check.warning and "周一至周五" in check.warning
+    refusing = TradingRules(allow_provisional_calendar=False)
+    assert violations(terms, rules=refusing) == {("listing_end", "calendar_not_covered")}
+    # a year whose notice an admin declared complete is no guess
+    assert not validate_terms(terms, calendar=WorkdayCalendar(covered_years=[2027]), rules=refusing).provisional
+
+
+def test_covered_schedules_are_not_provisional():
+    check = validate_terms(land_listing(), calendar=CAL, rules=RULES)
+    assert not check.provisional and check.warning is None
+
+
+def test_admin_holiday_overrides_count_in_an_uncovered_year():
+    # 4-15 Jan 2027 is 10 weekdays; an admin-entered holiday on 4 Jan leaves 9: too short.
+    terms = _into_2027()
+    holiday = WorkdayCalendar(overrides={cst(2027, 1, 4).astimezone(CST).date(): False})
+    assert violations(terms, calendar=holiday) == {("listing_end", "listing_period_too_short")}
+    # a make-up workday on Saturday 16 Jan brings it back to 10 when the period runs to that day
+    makeup = WorkdayCalendar(overrides={cst(2027, 1, 4).astimezone(CST).date(): False,
+                                        cst(2027, 1, 16).astimezone(CST).date(): True})
+    assert violations(_into_2027(listing_end=cst(2027, 1, 16, 15)), calendar=makeup) == set()
 
 
 def test_every_violation_is_reported_at_once():

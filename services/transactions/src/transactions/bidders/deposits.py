@@ -1,4 +1,4 @@
-"""Deposit outcomes: the winner's becomes 定金, every other received deposit is refunded."""
+"""Deposit outcomes: the winner's becomes 定金 (forfeited on default), every other received deposit is refunded."""
 
 from __future__ import annotations
 
@@ -63,3 +63,23 @@ async def convert_to_earnest_money(
             data={"registration_id": row.id, "bidder_number": row.bidder_number, "amount": row.deposit_amount,
                   "converted_at": now},
         ))
+
+
+async def forfeit(*, uow: UnitOfWork, listing: Any, registration_id: str, actor: str, now: datetime,
+                  reason: str) -> Any:
+    """违约: the winner's deposit (定金) is not returned; returns the row changed, or None."""
+    row = (
+        await uow.session.execute(
+            update(r)
+            .where(r.c.id == registration_id, r.c.deposit_status.in_(("received", "earnest_money")))
+            .values(deposit_status="forfeited")
+            .returning(r.c.id, r.c.bidder_number, r.c.deposit_amount)
+        )
+    ).first()
+    if row is not None:
+        uow.record(listing_event(
+            type="transactions.deposit.forfeited.v1", listing=listing, actor=actor,
+            data={"registration_id": row.id, "bidder_number": row.bidder_number, "amount": row.deposit_amount,
+                  "reason": reason, "forfeited_at": now},
+        ))
+    return row

@@ -20,6 +20,11 @@ class AlreadyRegistered(Conflict):
     title = "已报名该项目"
 
 
+class BidderBlacklisted(Forbidden):
+    code = "bidder.blacklisted"
+    title = "竞买人因违约被列入黑名单，暂不能报名"
+
+
 class DepositNotConfirmed(Conflict):
     code = "bidder.deposit_not_confirmed"
     title = "保证金尚未到账，不能进行资格审核"

@@ -21,6 +21,7 @@ from transactions.bidders.simbank import signed_notice
 from transactions.dependencies import BidderRole, ClientIp, Overseer, TradingAdmin, TradingDep
 from transactions.listings.dependencies import ListingId
 from transactions.listings.service import load as load_listing
+from transactions.regions import require_jurisdiction, require_overseer
 
 router = APIRouter(prefix="/api/v1", tags=["bidders 竞买人"])
 
@@ -54,10 +55,12 @@ async def my_registration(listing_id: ListingId, trading: TradingDep, bidder: Bi
 
 @router.get("/listings/{listing_id}/registrations", response_model=list[RegistrationAdminRead],
             summary="All registrations with identities (trading admin, supervisor)")
-async def list_registrations(listing_id: ListingId, trading: TradingDep, _: Overseer) -> list[RegistrationAdminRead]:
+async def list_registrations(listing_id: ListingId, trading: TradingDep, overseer: Overseer
+                             ) -> list[RegistrationAdminRead]:
     """Identities are for the trading administration and supervision only."""
     async with trading.uow() as uow:
-        await load_listing(uow, listing_id=str(listing_id))
+        listing = await load_listing(uow, listing_id=str(listing_id))
+        require_overseer(overseer, listing.county_code)
         rows = await repository.for_listing(uow.session, listing_id=str(listing_id))
     return [_full(r) for r in rows]
 
@@ -103,6 +106,8 @@ async def simulated_payment(data: SimulatedPayment, trading: TradingDep, princip
         if reg.bidder_subject != principal.subject and not principal.has_role("trading_admin"):
             raise NotYourRegistration()
         listing = await load_listing(uow, listing_id=reg.listing_id)
+        if reg.bidder_subject != principal.subject:  # a trading administrator paying on a bidder's behalf
+            require_jurisdiction(principal, listing.county_code)
     body, headers = signed_notice(secret=trading.bank_secret, listing_id=reg.listing_id, registration_id=reg.id,
                                   amount=data.amount if data.amount is not None else listing.deposit)
     return await service.confirm_deposit(trading=trading, body=body, headers=headers)

@@ -12,11 +12,12 @@ from sqlalchemy.exc import IntegrityError
 from natres_platform.auth import Principal
 from natres_platform.events import utc_now
 
-from transactions.bidders import repository
+from transactions.bidders import blacklist, repository
 from transactions.bidders.bank import BankReplayed, check_deposit, parse_deposit_notice, verify_callback
 from transactions.bidders.deposits import refund_all
 from transactions.bidders.errors import (
     AlreadyRegistered,
+    BidderBlacklisted,
     DepositAlreadyPaid,
     DepositNotConfirmed,
     RegistrationClosed,
@@ -29,6 +30,7 @@ from transactions.events import listing_event
 from transactions.listings.service import load as load_listing
 from transactions.listings.states import ListingState
 from transactions.listings.terms import Method
+from transactions.regions import require_jurisdiction
 from transactions.supervision.rules import shared_address
 from transactions.supervision.service import raise_alerts
 from transactions.trading import Trading
@@ -55,6 +57,10 @@ async def register(*, trading: Trading, listing_id: str, principal: Principal, c
         if S(listing.state) not in allowed or not (listing.registration_start <= now < listing.registration_end):
             raise RegistrationClosed(state=listing.state, registration_start=listing.registration_start.isoformat(),
                                      registration_end=listing.registration_end.isoformat())
+        barred = await blacklist.active(uow.session, subject=principal.subject, org_code=principal.org_code, now=now)
+        if barred is not None:  # a winner who defaulted (违约) on an earlier listing
+            raise BidderBlacklisted(listing_id=barred.listing_id, reason=barred.reason,
+                                    until=barred.until.isoformat() if barred.until else None)
         try:
             async with uow.session.begin_nested():
                 reg = await repository.insert(uow.session, values={
@@ -119,6 +125,7 @@ async def qualify(*, trading: Trading, listing_id: str, registration_id: str, ac
     now = utc_now()
     async with trading.uow() as uow:
         listing = await load_listing(uow, listing_id=listing_id, lock=True)
+        require_jurisdiction(actor, listing.county_code)
         if S(listing.state) not in _OPEN_FOR_REGISTRATION.get(Method(listing.method), {S.REGISTRATION}):
             raise RegistrationClosed(state=listing.state)
         reg = await _registration_of(uow, listing_id=listing_id, registration_id=registration_id)
@@ -151,6 +158,7 @@ async def reject(*, trading: Trading, listing_id: str, registration_id: str, rea
     now = utc_now()
     async with trading.uow() as uow:
         listing = await load_listing(uow, listing_id=listing_id, lock=True)
+        require_jurisdiction(actor, listing.county_code)
         reg = await _registration_of(uow, listing_id=listing_id, registration_id=registration_id)
         if reg.status not in ("registered", "deposit_confirmed"):
             raise RegistrationNotPending(status=reg.status)

@@ -21,7 +21,6 @@ router = APIRouter(prefix="/api/v1/listings", tags=["bidding 竞价"])
 async def place_bid(
     listing_id: ListingId,
     data: BidCreate,
-    response: Response,
     trading: TradingDep,
     bidder: BidderRole,
     ip: ClientIp,
@@ -30,10 +29,11 @@ async def place_bid(
     """Refusals are 409 problem+json carrying the current price; a retried key returns the original bid."""
     bid = await service.place_bid(trading=trading, listing_id=str(listing_id), principal=bidder,
                                   amount=data.amount, idempotency_key=idempotency_key, client_ip=ip)
+    # Serialised once by pydantic-core; returning a Response skips FastAPI's second validation pass.
+    body = bid.model_dump_json().encode()
     if bid.replayed:
-        response.status_code = 200
-        response.headers["Idempotent-Replayed"] = "true"
-    return bid
+        return Response(body, status_code=200, media_type="application/json", headers={"Idempotent-Replayed": "true"})
+    return Response(body, status_code=201, media_type="application/json")
 
 
 @router.get("/{listing_id}/bids", response_model=list[PublicBid], summary="Accepted bids by bidder number (public)")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from natres_platform.errors import Conflict, Forbidden, ValidationFailed
+from natres_platform.errors import Conflict, Forbidden, PlatformError, ValidationFailed
 
 from transactions.listings.terms import Method, money_problem
 from transactions.listings.states import ListingState
@@ -106,24 +106,78 @@ def check_bid(
     # `bidder_qualified` is False also for a bidder outside the 限时竞价 round. `closes_at` is
     # the deadline in force (the countdown end during 限时竞价); a bid at that instant is late.
     # A tender bid is sealed, so it is checked against the start price only.
+    # transactions.place_bid() (migration 0003) applies the same checks in the same order.
+    code = refusal_code(method=method, phase=phase, amount=amount, current=current, start_price=start_price,
+                        increment=increment, now=now, closes_at=closes_at, bidder_qualified=bidder_qualified,
+                        opens_at=opens_at, is_current_leader=is_current_leader)
+    if code is not None:
+        if method is Method.TENDER:
+            current = None
+        raise refusal(code, amount=amount, current=current, start_price=start_price, increment=increment,
+                      phase=phase, opens_at=opens_at, closes_at=closes_at)
+
+
+def refusal_code(
+    *,
+    method: Method,
+    phase: ListingState,
+    amount: Decimal,
+    current: Decimal | None,
+    start_price: Decimal,
+    increment: Decimal,
+    now: datetime,
+    closes_at: datetime | None,
+    bidder_qualified: bool,
+    opens_at: datetime | None = None,
+    is_current_leader: bool = False,
+) -> str | None:
+    """The first rule the bid breaks (a code of REFUSALS), or None when it may be accepted."""
     if not bidder_qualified:
-        raise BidderNotQualified()
+        return "not_qualified"
     if phase not in _OPEN_PHASES[method] or (opens_at is not None and now < opens_at):
-        raise BidNotOpen(phase=phase.value, opens_at=_iso(opens_at))
+        return "not_open"
     if closes_at is not None and now >= closes_at:
-        raise BidClosed(closes_at=_iso(closes_at))
-    problem = money_problem(amount)
-    if problem:
-        raise BidInvalidAmount(problem)
+        return "closed"
+    if money_problem(amount):
+        return "invalid_amount"
     if method is Method.TENDER:
         current, is_current_leader = None, False
     if is_current_leader:
-        raise BidAlreadyLeading(current_price=_money(current))
-    floor = minimum_next(current=current, start_price=start_price, increment=increment)
-    if amount < floor:
-        raise BidTooLow(
-            f"报价须不低于 {floor} 元", current_price=_money(current), minimum_next=_money(floor)
-        )
+        return "already_leading"
+    if amount < minimum_next(current=current, start_price=start_price, increment=increment):
+        return "too_low"
+    return None
+
+
+REFUSALS = ("not_qualified", "not_open", "closed", "invalid_amount", "already_leading", "too_low")
+
+
+def refusal(
+    code: str,
+    *,
+    amount: Decimal,
+    current: Decimal | None,
+    start_price: Decimal | None,
+    increment: Decimal | None,
+    phase: ListingState | str | None,
+    opens_at: datetime | None,
+    closes_at: datetime | None,
+) -> PlatformError:
+    """The error that refuses a bid for `code`, with what the bidder needs to know."""
+    if code == "not_qualified":
+        return BidderNotQualified()
+    if code == "not_open":
+        return BidNotOpen(phase=str(phase) if phase is not None else None, opens_at=_iso(opens_at))
+    if code == "closed":
+        return BidClosed(closes_at=_iso(closes_at))
+    if code == "invalid_amount":
+        return BidInvalidAmount(money_problem(amount) or "报价金额无效")
+    if code == "already_leading":
+        return BidAlreadyLeading(current_price=_money(current))
+    if code == "too_low":
+        floor = minimum_next(current=current, start_price=start_price, increment=increment)
+        return BidTooLow(f"报价须不低于 {floor} 元", current_price=_money(current), minimum_next=_money(floor))
+    raise ValueError(f"unknown refusal code {code!r}")
 
 
 def timed_deadline(*, last_bid_at: datetime, countdown: timedelta) -> datetime:

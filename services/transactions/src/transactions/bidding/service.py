@@ -12,7 +12,7 @@ from natres_platform.auth import Principal
 from natres_platform.errors import PlatformError
 from natres_platform.events import utc_now
 
-from transactions.bidding import repository
+from transactions.bidding import procedure, repository
 from transactions.bidding.errors import (
     ContinueNotAllowed,
     IdempotencyKeyInvalid,
@@ -42,6 +42,21 @@ async def place_bid(
     """Accept the bid or raise the error that refuses it (409s carry the current price)."""
     if idempotency_key is not None and not _KEY.match(idempotency_key):
         raise IdempotencyKeyInvalid()
+    result = await procedure.call_place_bid(trading=trading, listing_id=listing_id, principal=principal,
+                                            amount=amount, key=idempotency_key, client_ip=client_ip)
+    if result.outcome == "tender":
+        return await place_bid_in_python(trading=trading, listing_id=listing_id, principal=principal,
+                                         amount=amount, idempotency_key=idempotency_key, client_ip=client_ip)
+    return procedure.answer(result, listing_id=listing_id, amount=amount)
+
+
+async def place_bid_in_python(
+    *, trading: Trading, listing_id: str, principal: Principal, amount: Decimal, idempotency_key: str | None,
+    client_ip: str | None,
+) -> BidRead:
+    """The admission in Python over a session: sealed 招标 bids, and the reference for place_bid()."""
+    # Tender amounts are encrypted here so the sealing key never reaches the database; for
+    # 挂牌/拍卖 this is what the stored function replaced, and the tests hold the two equal.
     async with trading.uow() as uow:
         early = await _fast_path(uow, listing_id=listing_id, principal=principal, amount=amount,
                                  key=idempotency_key)

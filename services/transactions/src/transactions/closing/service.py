@@ -1,4 +1,4 @@
-"""Time-driven steps of a listing: open registration, open bidding, close (award, 限时竞价 or 流拍)."""
+"""Time-driven steps of a listing: open registration and bidding, close (award, 限时竞价, 流拍), deadlines."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from transactions.listings.rules import TooFewBidders, check_can_proceed
 from transactions.listings.states import ListingState, Transition
 from transactions.listings.terms import Method, RightType
 from transactions.listings.transitions import apply_transition
+from transactions.settlement.overdue import watch
 from transactions.settlement.service import conclude
 from transactions.supervision.rules import single_bidder
 from transactions.supervision.service import SYSTEM_ACTOR, raise_alerts
@@ -62,7 +63,7 @@ async def advance_one(*, trading: Trading) -> bool:
             if row is None:
                 return False
             claimed = row.id
-            await _step(uow=uow, trading=trading, listing=row, now=now)
+            await take_step(uow=uow, trading=trading, listing=row, now=now)
             await uow.commit()
     except Exception:
         if claimed is not None:
@@ -75,7 +76,8 @@ async def advance_one(*, trading: Trading) -> bool:
     return True
 
 
-async def _step(*, uow: UnitOfWork, trading: Trading, listing: Any, now: datetime) -> None:
+async def take_step(*, uow: UnitOfWork, trading: Trading, listing: Any, now: datetime) -> None:
+    """The step due on a claimed (locked) listing; the caller commits."""
     state = S(listing.state)
     if state is S.ANNOUNCED and listing.unit_marked_at is None:
         # Never open registration on a unit the registry has not marked in trade (地证同交).
@@ -87,6 +89,8 @@ async def _step(*, uow: UnitOfWork, trading: Trading, listing: Any, now: datetim
         await _open_bidding(uow=uow, trading=trading, listing=listing, now=now)
     elif state in (S.BIDDING, S.TIMED_BIDDING):
         await _close(uow=uow, trading=trading, listing=listing, now=now)
+    elif state is S.CONCLUDED:
+        await watch(uow=uow, trading=trading, listing=listing, now=now)
     else:
         await repository.update_row(uow.session, listing_id=listing.id, values={"next_action_at": None})
 

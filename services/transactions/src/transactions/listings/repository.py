@@ -86,7 +86,7 @@ async def deal_confirmation(session: AsyncSession, *, listing_id: str) -> Row | 
     return (
         await session.execute(
             select(listings.c.deal_confirmation_no, listings.c.deal_confirmation_pdf,
-                   listings.c.deal_confirmation_sha256, listings.c.winner_registration_id)
+                   listings.c.deal_confirmation_sha256, listings.c.winner_registration_id, listings.c.county_code)
             .where(listings.c.id == listing_id)
         )
     ).first()

@@ -21,6 +21,7 @@ from transactions.listings.schemas import (
     RevisionRead,
 )
 from transactions.listings.states import ListingState, Transition
+from transactions.regions import require_overseer
 
 router = APIRouter(prefix="/api/v1/listings", tags=["listings 交易项目"])
 
@@ -55,18 +56,20 @@ async def get_listing(listing_id: ListingId, trading: TradingDep) -> ListingRead
 
 
 @router.get("/{listing_id}/admin", response_model=ListingAdminRead, summary="One listing with its reserve (admin)")
-async def get_listing_admin(listing_id: ListingId, trading: TradingDep, _: Overseer) -> ListingAdminRead:
-    """Trading administrators and supervisors see the secret terms."""
+async def get_listing_admin(listing_id: ListingId, trading: TradingDep, overseer: Overseer) -> ListingAdminRead:
+    """Trading administrators (of the listing's region) and supervisors see the secret terms."""
     async with trading.uow() as uow:
         row = await service.load(uow, listing_id=str(listing_id))
+    require_overseer(overseer, row.county_code)
     return ListingAdminRead.from_row(row, now=utc_now())
 
 
 @router.get("/{listing_id}/revisions", response_model=list[RevisionRead], summary="Every version of the terms")
-async def list_revisions(listing_id: ListingId, trading: TradingDep, _: Overseer) -> list[RevisionRead]:
+async def list_revisions(listing_id: ListingId, trading: TradingDep, overseer: Overseer) -> list[RevisionRead]:
     """Revision 1 is the terms at creation; each later one a change with its reason."""
     async with trading.uow() as uow:
-        await service.load(uow, listing_id=str(listing_id))
+        row = await service.load(uow, listing_id=str(listing_id))
+        require_overseer(overseer, row.county_code)
         rows = await repository.revisions(uow.session, listing_id=str(listing_id))
     return [RevisionRead(**r._mapping) for r in rows]
 

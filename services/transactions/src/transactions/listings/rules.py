@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from dataclasses import dataclass
+from datetime import date, time, timedelta
 
 from natres_platform.errors import Conflict, ValidationFailed
 from natres_platform.workdays import WorkdayCalendar
@@ -21,10 +22,31 @@ from transactions.listings.terms import (
 )
 
 __all__ = [
-    "LOCAL_TZ", "LandUse", "ListingTerms", "Method", "RightType", "TermsInvalid", "TooFewBidders",
+    "LOCAL_TZ", "LandUse", "ListingTerms", "Method", "RightType", "ScheduleCheck", "TermsInvalid", "TooFewBidders",
     "TradingRules", "Violation", "check_can_proceed", "local_date", "max_term_years", "minimum_qualified",
     "money_problem", "validate_terms",
 ]
+
+
+@dataclass(frozen=True)
+class ScheduleCheck:
+    """What valid terms leave to know: the years whose working days were guessed (Monday-Friday)."""
+
+    provisional_years: tuple[int, ...] = ()
+
+    @property
+    def provisional(self) -> bool:
+        """Some working day counted lies in a year without the State Council holiday notice."""
+        return bool(self.provisional_years)
+
+    @property
+    def warning(self) -> str | None:
+        """The Chinese notice shown with a provisional schedule."""
+        if not self.provisional_years:
+            return None
+        years = "、".join(str(y) for y in self.provisional_years)
+        return (f"{years} 年节假日安排尚未录入，排期中的工作日暂按周一至周五计算（暂定）；"
+                "国务院办公厅节假日通知发布后，请交易管理员录入并复核本项目排期。")
 
 
 class TermsInvalid(ValidationFailed):
@@ -37,16 +59,18 @@ class TooFewBidders(Conflict):
     title = "资格审核通过的竞买人数量不足"
 
 
-def validate_terms(terms: ListingTerms, *, calendar: WorkdayCalendar, rules: TradingRules) -> None:
-    """Raise TermsInvalid listing every broken rule at once, or return if the terms are valid."""
+def validate_terms(terms: ListingTerms, *, calendar: WorkdayCalendar, rules: TradingRules) -> ScheduleCheck:
+    """Raise TermsInvalid listing every broken rule at once, or say which years were counted provisionally."""
     found: list[Violation] = []
+    years: set[int] = set()
     found += _check_term(terms)
     found += _check_prices(terms)
-    found += _check_schedule(terms, calendar=calendar, rules=rules)
+    found += _check_schedule(terms, calendar=calendar, rules=rules, provisional_years=years)
     if found:
         raise TermsInvalid(
             f"出让条件有 {len(found)} 处不符合规则", violations=[v.as_dict() for v in found]
         )
+    return ScheduleCheck(provisional_years=tuple(sorted(years)))
 
 
 def _check_term(terms: ListingTerms) -> list[Violation]:
@@ -93,7 +117,9 @@ _TIME_FIELDS = (
 _PERIOD = "挂牌（交易）"
 
 
-def _check_schedule(t: ListingTerms, *, calendar: WorkdayCalendar, rules: TradingRules) -> list[Violation]:
+def _check_schedule(
+    t: ListingTerms, *, calendar: WorkdayCalendar, rules: TradingRules, provisional_years: set[int]
+) -> list[Violation]:
     naive = [
         Violation(f, "naive_datetime", "时间须带时区")
         for f in _TIME_FIELDS
@@ -101,11 +127,11 @@ def _check_schedule(t: ListingTerms, *, calendar: WorkdayCalendar, rules: Tradin
     ]
     if naive:
         return naive  # comparing naive with aware times is meaningless; fix these first
-    out = _check_notice(t, calendar=calendar, rules=rules)
+    out = _check_notice(t, calendar=calendar, rules=rules, provisional_years=provisional_years)
     if t.listing_end <= t.listing_start:
         out.append(Violation("listing_end", "not_after_start", f"{_PERIOD}截止时间须晚于开始时间"))
     elif t.method is Method.LISTING:
-        out += _check_listing_period(t, calendar=calendar, rules=rules)
+        out += _check_listing_period(t, calendar=calendar, rules=rules, provisional_years=provisional_years)
     if t.registration_start < t.announcement_at:
         out.append(Violation("registration_start", "before_announcement", "报名不得早于公告发布"))
     if t.registration_end <= t.registration_start:
@@ -119,7 +145,9 @@ def _check_schedule(t: ListingTerms, *, calendar: WorkdayCalendar, rules: Tradin
     return out + _check_bidding_start(t)
 
 
-def _check_notice(t: ListingTerms, *, calendar: WorkdayCalendar, rules: TradingRules) -> list[Violation]:
+def _check_notice(
+    t: ListingTerms, *, calendar: WorkdayCalendar, rules: TradingRules, provisional_years: set[int]
+) -> list[Violation]:
     announced, starts = local_date(t.announcement_at), local_date(t.listing_start)
     if t.right_type.is_mineral:
         # Mining information is published 20 working days ahead (provincial online rules),
@@ -127,6 +155,7 @@ def _check_notice(t: ListingTerms, *, calendar: WorkdayCalendar, rules: TradingR
         need = rules.mining_announcement_min_working_days
         have, provisional = calendar.working_days_between(start=announced, end=starts)
         out = _provisional("announcement_at", provisional, rules)
+        provisional_years |= _guessed_years(calendar, announced, starts) if provisional else set()
         if have < need:
             msg = f"矿业权出让公告须提前至少 {need} 个工作日发布（现为 {have} 个）"
             out.append(Violation("announcement_at", "notice_too_short", msg))
@@ -138,7 +167,9 @@ def _check_notice(t: ListingTerms, *, calendar: WorkdayCalendar, rules: TradingR
     return []
 
 
-def _check_listing_period(t: ListingTerms, *, calendar: WorkdayCalendar, rules: TradingRules) -> list[Violation]:
+def _check_listing_period(
+    t: ListingTerms, *, calendar: WorkdayCalendar, rules: TradingRules, provisional_years: set[int]
+) -> list[Violation]:
     # Platforms count both the opening and the closing day, since quotes are taken on both;
     # a close at local midnight takes nothing on that day, so that day does not count.
     first = local_date(t.listing_start)
@@ -146,6 +177,7 @@ def _check_listing_period(t: ListingTerms, *, calendar: WorkdayCalendar, rules: 
     last = end_local.date() - timedelta(days=1) if end_local.time() == time(0) else end_local.date()
     have, provisional = calendar.working_days_between(start=first - timedelta(days=1), end=last)
     out = _provisional("listing_end", provisional, rules)
+    provisional_years |= _guessed_years(calendar, first - timedelta(days=1), last) if provisional else set()
     need = rules.listing_min_working_days
     if have < need:
         msg = f"挂牌期须不少于 {need} 个工作日（现为 {have} 个）"
@@ -178,6 +210,16 @@ def _provisional(field: str, provisional: bool, rules: TradingRules) -> list[Vio
         msg = "节假日安排尚未录入，无法确定工作日，请先更新工作日历"
         return [Violation(field, "calendar_not_covered", msg)]
     return []
+
+
+def _guessed_years(calendar: WorkdayCalendar, start: date, end: date) -> set[int]:
+    """Years of the days in (start, end] whose status is a Monday-Friday guess."""
+    years, day = set(), start + timedelta(days=1)
+    while day <= end:
+        if calendar.is_provisional(day):
+            years.add(day.year)
+        day += timedelta(days=1)
+    return years
 
 
 def minimum_qualified(*, right_type: RightType, method: Method, rules: TradingRules) -> int:

@@ -104,6 +104,9 @@ class ListingRead(BaseModel):
     final_price: MoneyOut | None
     outcome_reason: str | None
     published: bool
+    schedule_provisional: bool = Field(description="暂定排期: working days counted Monday-Friday in a year "
+                                                   "without holiday data")
+    schedule_warning: str | None = Field(description="why the schedule is provisional (Chinese)")
     server_time: datetime
 
     @classmethod
@@ -124,6 +127,11 @@ class ListingAdminRead(ListingRead):
     contract_no: str | None
     contract_signed_at: datetime | None
     published_at: datetime | None
+    confirmation_signed_at: datetime | None
+    confirmation_due_at: datetime | None = Field(description="成交确认书 due (2 working days land, 3 mining)")
+    contract_due_at: datetime | None = Field(description="出让合同 due; past it unsigned, the winner defaults")
+    publication_due_at: datetime | None = Field(description="结果公示 due (10 working days land, 5 mining)")
+    defaulted_at: datetime | None = Field(description="违约: 定金 forfeited, winner blacklisted")
     created_by: str
 
     @classmethod
@@ -139,6 +147,11 @@ class ListingAdminRead(ListingRead):
             contract_no=row.contract_no,
             contract_signed_at=row.contract_signed_at,
             published_at=row.published_at,
+            confirmation_signed_at=row.confirmation_signed_at,
+            confirmation_due_at=row.confirmation_due_at,
+            contract_due_at=row.contract_due_at,
+            publication_due_at=row.publication_due_at,
+            defaulted_at=row.defaulted_at,
             created_by=row.created_by,
         )
 
@@ -172,5 +185,6 @@ def _common(row: Any, *, now: datetime) -> dict[str, Any]:
         "current_price": None if row.method == Method.TENDER else row.current_price,
         "last_seq": row.last_seq, "opens_at": row.opens_at, "closes_at": row.closes_at,
         "final_price": row.final_price, "outcome_reason": row.outcome_reason,
-        "published": row.published_at is not None, "server_time": now,
+        "published": row.published_at is not None, "schedule_provisional": row.schedule_provisional,
+        "schedule_warning": row.schedule_warning, "server_time": now,
     }

@@ -13,6 +13,7 @@ from natres_platform.events import utc_now
 from natres_platform.uow import UnitOfWork
 
 from transactions.bidders.deposits import refund_all
+from transactions.calendar.repository import load_calendar
 from transactions.events import jsonable, listing_event
 from transactions.listings import repository
 from transactions.listings.errors import ListingNotFound, TermsLocked, UnitAlreadyListed
@@ -22,6 +23,7 @@ from transactions.listings.states import ListingState, Transition, terms_editabl
 from transactions.listings.terms import LandUse, ListingTerms, Method, RightType
 from transactions.listings.transitions import apply_transition, base_data
 from transactions.listings.units import check_tradable, load_unit
+from transactions.regions import require_jurisdiction
 from transactions.trading import Trading
 
 TERM_FIELDS = (
@@ -54,22 +56,30 @@ async def load(uow: UnitOfWork, *, listing_id: str, lock: bool = False) -> Any:
     return row
 
 
+async def check_schedule(uow: UnitOfWork, *, trading: Trading, values: Any) -> dict[str, Any]:
+    """Validate the terms on the trading calendar as entered now; the provisional flag and warning to keep."""
+    calendar = await load_calendar(uow.session)
+    check = validate_terms(_terms(values), calendar=calendar, rules=trading.rules)
+    return {"schedule_provisional": check.provisional, "schedule_warning": check.warning}
+
+
 async def create_listing(*, trading: Trading, data: ListingCreate, actor: Principal) -> Any:
     """Check the rules and the unit, then keep the listing as a draft with revision 1."""
     values = data.model_dump()
     values["unit_id"] = str(data.unit_id)
-    validate_terms(_terms(values), calendar=trading.calendar, rules=trading.rules)
     now = utc_now()
     async with trading.uow() as uow:
+        schedule = await check_schedule(uow, trading=trading, values=values)
         unit = check_tradable(
             await load_unit(uow.session, unit_id=values["unit_id"], view=trading.settings.units_view),
             unit_id=values["unit_id"],
         )
+        require_jurisdiction(actor, unit.county_code)
         listing_id = str(uuid.uuid4())
         try:
             async with uow.session.begin_nested():
                 row = await repository.insert(uow.session, values={
-                    **values, "id": listing_id, "unit_code": unit.code, "county_code": unit.county_code,
+                    **values, **schedule, "id": listing_id, "unit_code": unit.code, "county_code": unit.county_code,
                     "state": ListingState.DRAFT.value, "revision": 1, "last_seq": 0, "feed_seq": 0,
                     "created_by": actor.subject, "created_at": now, "updated_at": now,
                 })
@@ -83,7 +93,8 @@ async def create_listing(*, trading: Trading, data: ListingCreate, actor: Princi
             type="transactions.listing.created.v1", listing=row, actor=actor.subject,
             data={**base_data(row), "title": row.title, "start_price": row.start_price,
                   "increment": row.increment, "deposit": row.deposit, "no_reserve": row.no_reserve,
-                  "restrictions_checked": unit.restrictions_known},
+                  "restrictions_checked": unit.restrictions_known,
+                  "schedule_provisional": row.schedule_provisional},
         ))
         await uow.commit()
     return row
@@ -96,6 +107,7 @@ async def revise_terms(*, trading: Trading, listing_id: str, data: ListingRevise
     now = utc_now()
     async with trading.uow() as uow:
         row = await load(uow, listing_id=listing_id, lock=True)
+        require_jurisdiction(actor, row.county_code)
         if not terms_editable(ListingState(row.state)):
             raise TermsLocked(state=row.state)
         merged = {**row._mapping, **changes}
@@ -103,11 +115,11 @@ async def revise_terms(*, trading: Trading, listing_id: str, data: ListingRevise
             merged["reserve_price"] = None
         elif changes.get("reserve_price") is not None:
             merged["no_reserve"] = False
-        validate_terms(_terms(merged), calendar=trading.calendar, rules=trading.rules)
+        schedule = await check_schedule(uow, trading=trading, values=merged)
         revision = row.revision + 1
         values = {k: merged[k] for k in ("title", *TERM_FIELDS)}
         row = await repository.update_row(uow.session, listing_id=listing_id,
-                                          values={**values, "revision": revision, "updated_at": now})
+                                          values={**values, **schedule, "revision": revision, "updated_at": now})
         await repository.insert_revision(uow.session, listing_id=listing_id, revision=revision,
                                          terms=_snapshot(merged), reason=reason, actor=actor.subject, now=now)
         # The reserve stays secret: the event says which fields changed, never the reserve value.
@@ -127,7 +139,13 @@ async def change_state(
     now = utc_now()
     async with trading.uow() as uow:
         row = await load(uow, listing_id=listing_id, lock=True)
+        require_jurisdiction(actor, row.county_code)
         values: dict[str, Any] = {}
+        data: dict[str, Any] = {"reason": reason or event.value}
+        if event is Transition.ANNOUNCED:
+            # Published on the calendar as entered now: a holiday notice entered since the draft counts.
+            values.update(await check_schedule(uow, trading=trading, values=row._mapping))
+            data["schedule_provisional"] = values["schedule_provisional"]
         if event is Transition.RESUMED and row.closes_at is not None and row.suspended_from in (
             ListingState.TIMED_BIDDING, ListingState.BIDDING
         ) and row.method != Method.TENDER:
@@ -135,7 +153,7 @@ async def change_state(
         if event is Transition.SUSPENDED:
             values["next_action_at"] = None  # the clock stops while suspended
         row = await apply_transition(uow=uow, listing=row, event=event, actor=actor.subject, now=now,
-                                     values=values, data={"reason": reason or event.value})
+                                     values=values, data=data)
         if event is Transition.TERMINATED:
             await refund_all(uow=uow, listing=row, actor=actor.subject, now=now, reason="terminated")
         await uow.commit()

@@ -94,8 +94,9 @@ class TradingRules:
     late_bid_window: timedelta = timedelta(seconds=30)
     premium_alert_ratio: Decimal = Decimal("0.5")
     bidders_per_address_alert: int = 2
-    # A deadline computed past the holiday table is a guess; refuse it unless told otherwise.
-    allow_provisional_calendar: bool = False
+    # A working day past the holiday table is a Monday-Friday guess: by default accepted and the
+    # schedule marked provisional; False refuses such schedules (calendar_not_covered).
+    allow_provisional_calendar: bool = True
 
 
 @dataclass(frozen=True)

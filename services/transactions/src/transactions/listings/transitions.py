@@ -13,6 +13,7 @@ from transactions.feed import repository as feed
 from transactions.listings import repository
 from transactions.listings.states import ListingState, Transition, transition
 from transactions.listings.terms import ListingTerms, LandUse, Method, RightType
+from transactions.settlement.deadlines import next_deadline
 
 S = ListingState
 
@@ -32,6 +33,9 @@ def next_action_at(listing: Mapping[str, Any]) -> datetime | None:
         return listing["listing_start"] if listing["method"] == Method.LISTING else listing["bidding_start"]
     if state in (S.BIDDING, S.TIMED_BIDDING):
         return listing["closes_at"]
+    if state is S.CONCLUDED:
+        # After the deal: the settlement deadlines (成交确认书, 出让合同, 结果公示) are watched.
+        return next_deadline(listing)
     return None
 
 

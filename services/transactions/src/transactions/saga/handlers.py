@@ -20,7 +20,6 @@ from transactions.trading import Trading
 
 log = logging.getLogger(__name__)
 
-REGISTRY_TOPIC = "natres.registry.v1"
 TRADE_MARKED = "registry.unit.trade_marked.v1"
 TRADE_CLEARED = "registry.unit.trade_cleared.v1"
 
@@ -80,7 +79,7 @@ def registry_consumer(trading: Trading) -> InboxConsumer:
         schemas=ctx.schemas,
         uow_factory=ctx.uow,
         bootstrap=s.infra.kafka_bootstrap,
-        topics=[REGISTRY_TOPIC],
+        topics=[s.registry_topic],
         group_id=s.consumer_group,
         handlers={TRADE_MARKED: on_trade_marked, TRADE_CLEARED: on_trade_cleared},
     )

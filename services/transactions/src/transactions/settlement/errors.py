@@ -23,3 +23,8 @@ class ResultNotPublished(NotFound):
 class ConfirmationNotYours(Forbidden):
     code = "settlement.not_winner"
     title = "仅竞得人、交易管理员和监管人员可下载成交确认书"
+
+
+class WinnerDefaulted(Conflict):
+    code = "settlement.winner_defaulted"
+    title = "竞得人已逾期违约，成交结果不再履行"

@@ -10,7 +10,7 @@ from natres_platform.events import utc_now
 from natres_platform.security import CurrentPrincipal
 
 from transactions.bidders import repository as bidders
-from transactions.dependencies import TradingAdmin, TradingDep
+from transactions.dependencies import BidderRole, TradingAdmin, TradingDep
 from transactions.listings import repository
 from transactions.listings.dependencies import ListingId
 from transactions.listings.errors import NotConcluded
@@ -18,7 +18,8 @@ from transactions.listings.schemas import ListingAdminRead
 from transactions.listings.service import load as load_listing
 from transactions.settlement import service
 from transactions.settlement.errors import ConfirmationNotYours, ResultNotPublished
-from transactions.settlement.schemas import ContractBody, ResultRead
+from transactions.regions import require_overseer
+from transactions.settlement.schemas import ConfirmationSigned, ContractBody, ResultRead
 
 router = APIRouter(prefix="/api/v1/listings", tags=["settlement 成交"])
 
@@ -34,11 +35,23 @@ async def deal_confirmation(listing_id: ListingId, trading: TradingDep, principa
         if row.deal_confirmation_pdf is None:
             raise NotConcluded()
         winner = await bidders.get(uow.session, registration_id=row.winner_registration_id)
-    if not (principal.has_role("trading_admin", "supervisor") or winner.bidder_subject == principal.subject):
-        raise ConfirmationNotYours()
+    if winner.bidder_subject != principal.subject:
+        if not principal.has_role("trading_admin", "supervisor"):
+            raise ConfirmationNotYours()
+        require_overseer(principal, row.county_code)
     return Response(row.deal_confirmation_pdf, media_type="application/pdf", headers={
         "Content-Disposition": 'attachment; filename="deal-confirmation.pdf"',
         "X-Content-SHA256": row.deal_confirmation_sha256})
+
+
+@router.post("/{listing_id}/deal-confirmation/signature", response_model=ConfirmationSigned,
+             summary="The winner signs the 成交确认书 签订成交确认书")
+async def sign_confirmation(listing_id: ListingId, trading: TradingDep, bidder: BidderRole) -> ConfirmationSigned:
+    """Due 2 (land) / 3 (mining) working days after the deal; later, supervisors are alerted."""
+    row = await service.sign_confirmation(trading=trading, listing_id=str(listing_id), principal=bidder)
+    return ConfirmationSigned(listing_id=row.id, deal_confirmation_no=row.deal_confirmation_no,
+                              signed_at=row.confirmation_signed_at, due_at=row.confirmation_due_at,
+                              contract_due_at=row.contract_due_at)
 
 
 @router.post("/{listing_id}/contract", response_model=ListingAdminRead, summary="Record the signed contract 签订合同")

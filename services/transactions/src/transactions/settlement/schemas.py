@@ -17,6 +17,16 @@ class ContractBody(BaseModel):
     contract_no: str = Field(min_length=1, max_length=100)
 
 
+class ConfirmationSigned(BaseModel):
+    """The winner's signature on the 成交确认书, and what is due next."""
+
+    listing_id: str
+    deal_confirmation_no: str
+    signed_at: datetime
+    due_at: datetime | None
+    contract_due_at: datetime | None
+
+
 class ResultRead(BaseModel):
     """The published result (公示)."""
 

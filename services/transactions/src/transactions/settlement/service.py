@@ -13,6 +13,7 @@ from natres_platform.uow import UnitOfWork
 from transactions.bidders import repository as bidders
 from transactions.bidders.deposits import convert_to_earnest_money, refund_all
 from transactions.bidding.rules import Bid
+from transactions.calendar.repository import load_calendar
 from transactions.events import listing_event, money
 from transactions.feed import repository as feed
 from transactions.listings import repository
@@ -21,7 +22,14 @@ from transactions.listings.service import load as load_listing
 from transactions.listings.states import ListingState, Transition
 from transactions.listings.terms import RightType
 from transactions.listings.transitions import apply_transition
-from transactions.settlement.errors import ContractAlreadySigned, ContractNotSigned
+from transactions.regions import require_jurisdiction
+from transactions.settlement.deadlines import due_dates, next_deadline
+from transactions.settlement.errors import (
+    ConfirmationNotYours,
+    ContractAlreadySigned,
+    ContractNotSigned,
+    WinnerDefaulted,
+)
 from transactions.settlement.pdf import DealConfirmation, render
 from transactions.supervision.rules import high_premium
 from transactions.supervision.service import SYSTEM_ACTOR, raise_alerts
@@ -45,11 +53,13 @@ async def conclude(*, uow: UnitOfWork, trading: Trading, listing: Any, winning: 
         winner_org_code=winner.org_code, bidder_number=winner.bidder_number, concluded_at=now,
     ))
     digest = hashlib.sha256(pdf).hexdigest()
+    due = due_dates(calendar=await load_calendar(uow.session), right_type=listing.right_type, concluded_at=now,
+                    settings=trading.settings)
     row = await apply_transition(
         uow=uow, listing=listing, event=Transition.CONCLUDED, actor=SYSTEM_ACTOR, now=now,
         values={"winner_registration_id": winner.id, "final_price": winning.amount, "closed_at": now,
                 "current_price": winning.amount, "deal_confirmation_no": number, "deal_confirmation_pdf": pdf,
-                "deal_confirmation_sha256": digest, "outcome_reason": "concluded"},
+                "deal_confirmation_sha256": digest, "outcome_reason": "concluded", **due},
         data={"final_price": money(winning.amount), "winning_seq": winning.sequence,
               "bidder_number": winning.bidder_number, "reserve_price": money(listing.reserve_price),
               "no_reserve": listing.no_reserve},
@@ -65,10 +75,39 @@ async def conclude(*, uow: UnitOfWork, trading: Trading, listing: Any, winning: 
     uow.record(listing_event(
         type="transactions.deal.confirmation_issued.v1", listing=row, actor=SYSTEM_ACTOR,
         data={"deal_confirmation_no": number, "sha256": digest, "registration_id": winner.id,
-              "bidder_number": winner.bidder_number, "price": money(winning.amount), "issued_at": now},
+              "bidder_number": winner.bidder_number, "price": money(winning.amount), "issued_at": now,
+              "sign_by": due["confirmation_due_at"], "contract_by": due["contract_due_at"]},
     ))
     found = high_premium(final_price=winning.amount, start_price=listing.start_price, rules=trading.rules)
     await raise_alerts(uow=uow, listing=row, now=now, found=[(a, a.rule.value) for a in found])
+    return row
+
+
+async def sign_confirmation(*, trading: Trading, listing_id: str, principal: Principal) -> Any:
+    """The winner signs the 成交确认书 (idempotent); due 2 (land) / 3 (mining) working days after the deal."""
+    now = utc_now()
+    async with trading.uow() as uow:
+        row = await load_listing(uow, listing_id=listing_id, lock=True)
+        if row.state != ListingState.CONCLUDED:
+            raise NotConcluded(state=row.state)
+        winner = await bidders.get(uow.session, registration_id=row.winner_registration_id)
+        if winner.bidder_subject != principal.subject:
+            raise ConfirmationNotYours()
+        if row.confirmation_signed_at is not None:
+            return row
+        if row.defaulted_at is not None:
+            raise WinnerDefaulted(defaulted_at=row.defaulted_at.isoformat())
+        changes = {"confirmation_signed_at": now, "updated_at": now}
+        changes["next_action_at"] = next_deadline({**row._mapping, **changes})
+        row = await repository.update_row(uow.session, listing_id=listing_id, values=changes)
+        uow.record(listing_event(
+            type="transactions.deal.confirmation_signed.v1", listing=row, actor=principal.subject,
+            data={"registration_id": winner.id, "bidder_number": winner.bidder_number,
+                  "deal_confirmation_no": row.deal_confirmation_no, "signed_at": now,
+                  "due_at": row.confirmation_due_at},
+        ))
+        await feed.append(uow.session, listing_id=listing_id, kind="confirmation", data={"signed_at": now}, now=now)
+        await uow.commit()
     return row
 
 
@@ -77,12 +116,16 @@ async def sign_contract(*, trading: Trading, listing_id: str, contract_no: str, 
     now = utc_now()
     async with trading.uow() as uow:
         row = await load_listing(uow, listing_id=listing_id, lock=True)
+        require_jurisdiction(actor, row.county_code)
         if row.state != ListingState.CONCLUDED:
             raise NotConcluded(state=row.state)
         if row.contract_signed_at is not None:
             raise ContractAlreadySigned(contract_no=row.contract_no)
-        row = await repository.update_row(uow.session, listing_id=listing_id, values={
-            "contract_no": contract_no, "contract_signed_at": now, "updated_at": now})
+        if row.defaulted_at is not None:  # past the deadline the deal fell through; the 定金 is gone
+            raise WinnerDefaulted(defaulted_at=row.defaulted_at.isoformat())
+        changes = {"contract_no": contract_no, "contract_signed_at": now, "updated_at": now}
+        changes["next_action_at"] = next_deadline({**row._mapping, **changes})
+        row = await repository.update_row(uow.session, listing_id=listing_id, values=changes)
         uow.record(listing_event(
             type="transactions.contract.signed.v1", listing=row, actor=actor.subject,
             data={"contract_no": contract_no, "registration_id": row.winner_registration_id,
@@ -102,6 +145,7 @@ async def publish_result(*, trading: Trading, listing_id: str, actor: Principal)
     now = utc_now()
     async with trading.uow() as uow:
         row = await load_listing(uow, listing_id=listing_id, lock=True)
+        require_jurisdiction(actor, row.county_code)
         if row.state != ListingState.CONCLUDED:
             raise NotConcluded(state=row.state)
         if row.contract_signed_at is None:
@@ -109,8 +153,9 @@ async def publish_result(*, trading: Trading, listing_id: str, actor: Principal)
         if row.published_at is not None:
             return row
         winner = await bidders.get(uow.session, registration_id=row.winner_registration_id)
-        row = await repository.update_row(uow.session, listing_id=listing_id,
-                                          values={"published_at": now, "updated_at": now})
+        changes = {"published_at": now, "updated_at": now}
+        changes["next_action_at"] = next_deadline({**row._mapping, **changes})
+        row = await repository.update_row(uow.session, listing_id=listing_id, values=changes)
         result = result_data(row, winner)
         uow.record(listing_event(type="transactions.result.published.v1", listing=row, actor=actor.subject,
                                  data=result))

@@ -6,8 +6,8 @@ import ipaddress
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
@@ -30,6 +30,9 @@ class AlertRule(StrEnum):
     LATE_BID = "supervision.late_bid"
     HIGH_PREMIUM = "supervision.high_premium"
     SHARED_ADDRESS = "supervision.shared_address"
+    CONFIRMATION_OVERDUE = "supervision.confirmation_overdue"
+    PUBLICATION_OVERDUE = "supervision.publication_overdue"
+    WINNER_DEFAULTED = "supervision.winner_defaulted"
 
 
 @dataclass(frozen=True)
@@ -60,9 +63,12 @@ def late_bid(*, bid: Bid, closes_at: datetime, rules: TradingRules = DEFAULT_RUL
     remaining = closes_at - bid.placed_at
     if not (timedelta(0) < remaining <= rules.late_bid_window):
         return []
+    # Seconds to the millisecond, rounded half up, and money with two decimals: exactly what
+    # transactions.place_bid() writes for the same finding.
+    seconds = (Decimal(remaining // timedelta(microseconds=1)) / 1_000_000).quantize(Decimal("0.001"), ROUND_HALF_UP)
     return [Alert(AlertRule.LATE_BID, Severity.INFO,
-                  f"竞买号 {bid.bidder_number} 在截止前 {remaining.total_seconds():g} 秒报价",
-                  {"bidder_number": bid.bidder_number, "sequence": bid.sequence, "amount": str(bid.amount),
+                  f"竞买号 {bid.bidder_number} 在截止前 {seconds} 秒报价",
+                  {"bidder_number": bid.bidder_number, "sequence": bid.sequence, "amount": f"{bid.amount:.2f}",
                    "seconds_before_close": remaining.total_seconds()})]
 
 
@@ -113,3 +119,32 @@ def network_key(address: str) -> str:
         return str(ipaddress.IPv6Network(f"{ip}/64", strict=False))
     return str(ip)
 
+
+
+def confirmation_overdue(*, due_at: datetime, now: datetime, working_days: int) -> list[Alert]:
+    """The winner had not signed the 成交确认书 when its deadline passed."""
+    if now < due_at:
+        return []
+    return [Alert(AlertRule.CONFIRMATION_OVERDUE, Severity.WARNING,
+                  f"竞得人未在成交后 {working_days} 个工作日内签订成交确认书",
+                  {"due_at": _utc(due_at), "working_days": working_days})]
+
+
+def publication_overdue(*, due_at: datetime, now: datetime, working_days: int) -> list[Alert]:
+    """The result was not published (结果公示) within its working days after the conclusion."""
+    if now < due_at:
+        return []
+    return [Alert(AlertRule.PUBLICATION_OVERDUE, Severity.WARNING,
+                  f"成交结果未在成交后 {working_days} 个工作日内公示",
+                  {"due_at": _utc(due_at), "working_days": working_days})]
+
+
+def winner_defaulted(*, bidder_number: str, due_at: datetime, forfeited: str | None) -> list[Alert]:
+    """违约: no 出让合同 by its deadline; the 定金 is forfeited and the winner blacklisted."""
+    return [Alert(AlertRule.WINNER_DEFAULTED, Severity.HIGH,
+                  f"竞得人（竞买号 {bidder_number}）逾期未签订出让合同，定金不予退还并列入黑名单",
+                  {"bidder_number": bidder_number, "due_at": _utc(due_at), "forfeited_amount": forfeited})]
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -45,8 +45,8 @@ def main(argv: list[str]) -> None:
 
 
 async def _demo(*, assume_marked: bool) -> None:
-    # The holiday table ends in 2026: demo schedules may reach into 2027.
-    trading = Trading.build(TransactionsSettings(allow_provisional_calendar=True))
+    # Demo schedules may reach into 2027: by default they are accepted as provisional.
+    trading = Trading.build(TransactionsSettings())
     try:
         admin = await trading.ctx.verifier.verify(password_token("trader.admin"))
         a = await trading.ctx.verifier.verify(password_token("bidder.a"))
@@ -103,7 +103,7 @@ async def _demo(*, assume_marked: bool) -> None:
                 now_row = await listings.load(uow, listing_id=row.id)
                 print(f"demo: {now_row.id}  {now_row.state:<13} {now_row.method:<8} {now_row.title}")
     finally:
-        await trading.ctx.aclose()
+        await trading.aclose()
 
 
 async def _listing(trading: Trading, admin: Any, unit_id: str, title: str, method: str, now: datetime,

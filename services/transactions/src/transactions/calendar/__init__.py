@@ -1,0 +1,1 @@
+"""The trading calendar: chinese-calendar plus the holiday notices a trading administrator enters."""
