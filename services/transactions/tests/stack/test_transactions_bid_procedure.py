@@ -90,7 +90,7 @@ async def test_function_and_python_path_decide_alike(world):
     assert r.json()["code"] == "bid.closed"
 
 
-async def test_refusals_outside_the_open_phase_and_round_agree(world):
+async def test_refusals_outside_the_open_phase_and_round_agree(world, bidder_pool):
     # not registered, registered but not qualified, and a listing not yet taking quotes
     fast, ref = await _twins(world)
     for listing_id in (fast, ref):
