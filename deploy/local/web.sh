@@ -33,10 +33,10 @@
 
 set -euo pipefail
 
-REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-STATE="${NATRES_STATE_DIR:-$REPO/.state}"
+LOG_TAG=web
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
 WEB_STATE="$STATE/web"
-LOGS="$STATE/logs"
 WEB_SRC="$REPO/web"
 DIST="$WEB_SRC/dist"
 CONF_DIR="$REPO/deploy/nginx"
@@ -44,6 +44,7 @@ TEMPLATE="$CONF_DIR/natres-web.conf.template"
 CONF="$WEB_STATE/nginx.conf"
 PID_FILE="$WEB_STATE/nginx.pid"
 NGINX="${NATRES_NGINX:-/usr/sbin/nginx}"
+# A subset of infra.sh's list: enough for the web tier (and its browser tests) on its own.
 APT_PACKAGES=(nginx chromium chromium-l10n fonts-noto-cjk poppler-utils zbar-tools)
 
 url_port() {  # the port of an http(s) URL, or nothing
@@ -69,38 +70,19 @@ KC_REALM="${NATRES_KEYCLOAK_REALM:-natres}"
 CLIENT_ID="${NATRES_WEB_CLIENT_ID:-natres-web}"
 WEB_USER="${NATRES_WEB_USER:-$(id -un)}"
 
-log() { printf '[web %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
+# The recorded pid while it is our nginx master (its command line names our config file).
+nginx_pid() { live_pid "$PID_FILE" "$CONF"; }
 
-# The recorded pid, if that process is alive and is our nginx master (its command line names
-# our config file); nothing otherwise.
-live_pid() {
-  [[ -s "$PID_FILE" ]] || return 0
-  local pid
-  pid="$(head -n1 "$PID_FILE" | tr -dc 0-9)"
-  [[ -n "$pid" ]] || return 0
-  if kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$CONF"; then
-    echo "$pid"
-  fi
-}
-
-http_code() { curl -s -o /dev/null -m 3 -w '%{http_code}' "$1" 2>/dev/null || true; }
 # Up = the master is ours and the app's index page comes back from it.
-serving() { [[ "$(http_code "http://127.0.0.1:$PORT/index.html")" == 200 ]]; }
+serving() { http_ok "http://127.0.0.1:$PORT/index.html"; }
+
+need_npm() { command -v npm >/dev/null || die "npm not found: Node.js 20.19+ with npm is needed to build web/"; }
 
 # ---------------------------------------------------------------------------- install
 
 cmd_install() {
-  local missing=() p
-  for p in "${APT_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-  done
-  if ((${#missing[@]})); then
-    log "apt: installing ${missing[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  fi
-  command -v npm >/dev/null || die "npm not found: Node.js 20.19+ with npm is needed to build web/"
+  apt_ensure "${APT_PACKAGES[@]}"
+  need_npm
 }
 
 # ---------------------------------------------------------------------------- build
@@ -117,24 +99,24 @@ cmd_build() {
     [[ -s "$DIST/index.html" ]] || die "NATRES_WEB_SKIP_BUILD=1 but $DIST/index.html is missing"
     return 0
   fi
-  command -v npm >/dev/null || die "npm not found: Node.js 20.19+ with npm is needed to build web/"
+  need_npm
   mkdir -p "$LOGS"
   local lock_sum src_sum
-  lock_sum="$(sha256sum "$WEB_SRC/package-lock.json" | cut -d' ' -f1)"
-  if [[ "$(cat "$WEB_SRC/node_modules/.natres-lock.sha256" 2>/dev/null || true)" != "$lock_sum" ]]; then
+  lock_sum="$(file_sum "$WEB_SRC/package-lock.json")"
+  if [[ "$(stamp_of "$WEB_SRC/node_modules/.natres-lock.sha256")" != "$lock_sum" ]]; then
     log "npm ci (web/package-lock.json)"
     (cd "$WEB_SRC" && npm ci --no-audit --no-fund) >"$LOGS/web-npm-ci.log" 2>&1 \
-      || { tail -n 30 "$LOGS/web-npm-ci.log" >&2; die "npm ci failed (log: $LOGS/web-npm-ci.log)"; }
+      || die_tail 30 "$LOGS/web-npm-ci.log" "npm ci failed (log: $LOGS/web-npm-ci.log)"
     echo "$lock_sum" >"$WEB_SRC/node_modules/.natres-lock.sha256"
   fi
   src_sum="$(source_sum)"
-  if [[ -s "$DIST/index.html" && "$(cat "$DIST/.natres-source.sha256" 2>/dev/null || true)" == "$src_sum" ]]; then
+  if [[ -s "$DIST/index.html" && "$(stamp_of "$DIST/.natres-source.sha256")" == "$src_sum" ]]; then
     return 0
   fi
   log "npm run build (web/ -> web/dist)"
   local t0=$SECONDS
   (cd "$WEB_SRC" && npm run build) >"$LOGS/web-build.log" 2>&1 \
-    || { tail -n 40 "$LOGS/web-build.log" >&2; die "front-end build failed (log: $LOGS/web-build.log)"; }
+    || die_tail 40 "$LOGS/web-build.log" "front-end build failed (log: $LOGS/web-build.log)"
   echo "$src_sum" >"$DIST/.natres-source.sha256"
   log "built web/dist in $((SECONDS - t0)) s"
 }
@@ -177,8 +159,7 @@ cmd_start() {
   cmd_build
   render_config
   local pid
-  pid="$(live_pid)"
-  if [[ -n "$pid" ]]; then
+  if pid="$(nginx_pid)"; then
     if cmp -s "$CONF.new" "$CONF" && serving; then
       rm -f "$CONF.new"
       log "nginx already serving http://127.0.0.1:$PORT (pid $pid)"
@@ -190,7 +171,7 @@ cmd_start() {
   else
     rm -f "$PID_FILE"
     mv "$CONF.new" "$CONF"
-    if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+    if port_open "$PORT"; then
       die "port $PORT is taken by another process: set NATRES_WEB_PORT (and NATRES_PUBLIC_BASE_URL)"
     fi
     log "nginx: starting on http://$HOST:$PORT (registry $REGISTRY_PORT, transactions $TRANSACTIONS_PORT, audit $AUDIT_PORT)"
@@ -200,23 +181,21 @@ cmd_start() {
   fi
   local i
   for ((i = 0; i < 100; i++)); do
-    if serving; then log "web ready: $PUBLIC_BASE_URL (pid $(live_pid))"; return 0; fi
-    [[ -n "$(live_pid)" ]] || { tail -n 20 "$LOGS/web-nginx-error.log" "$LOGS/web-nginx.out" >&2 2>/dev/null; die "nginx exited during start"; }
+    if serving; then log "web ready: $PUBLIC_BASE_URL (pid $(nginx_pid))"; return 0; fi
+    nginx_pid >/dev/null || { tail -n 20 "$LOGS/web-nginx-error.log" "$LOGS/web-nginx.out" >&2 2>/dev/null; die "nginx exited during start"; }
     sleep 0.1
   done
   die "nginx started but http://127.0.0.1:$PORT/index.html does not answer 200"
 }
 
 cmd_stop() {
-  local pid i
-  pid="$(live_pid)"
-  if [[ -z "$pid" ]]; then log "nginx: not running"; rm -f "$PID_FILE"; return 0; fi
+  local pid
+  if ! pid="$(nginx_pid)"; then log "nginx: not running"; rm -f "$PID_FILE"; return 0; fi
   kill -QUIT "$pid" 2>/dev/null || true   # graceful: finish requests in flight
-  for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$pid" 2>/dev/null; then
+  if ! wait_exit "$pid" 10; then
     log "nginx did not stop in 10 s (open event streams?), SIGTERM"
     kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    wait_exit "$pid" 5 || true
   fi
   rm -f "$PID_FILE"
   log "nginx stopped (pid $pid)"
@@ -224,13 +203,11 @@ cmd_stop() {
 
 cmd_status() {
   local pid
-  pid="$(live_pid)"
-  if [[ -n "$pid" ]] && serving; then
-    printf '%-9s up    pid %-7s port %s  %s\n' web "$pid" "$PORT" "$PUBLIC_BASE_URL"
-    return 0
+  if pid="$(nginx_pid)" && serving; then
+    status_up web "$pid" "$PORT" "$PUBLIC_BASE_URL"
+  else
+    status_down web "$pid" "$PORT"
   fi
-  printf '%-9s down  pid %-7s port %s\n' web "${pid:--}" "$PORT"
-  return 3
 }
 
 cmd_env() {
@@ -246,5 +223,5 @@ case "${1:-}" in
   restart) cmd_stop; cmd_start ;;
   status) cmd_status ;;
   env) cmd_env ;;
-  *) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) usage_from_header 2 27 ;;
 esac
