@@ -14,7 +14,7 @@ from natres_platform.consumer import Handler, InboxConsumer
 from natres_platform.db import SessionMaker, make_sessionmaker
 from natres_platform.events import CloudEvent, SchemaRegistry
 from natres_platform.messaging_tables import MessagingTables
-from natres_platform.migrations import create_messaging_tables_v1
+from natres_platform.migrations import add_parked_replay_columns, create_messaging_tables_v1
 from natres_platform.relay import OutboxRelay
 from natres_platform.testing import create_topic, delete_topic, infra, superuser_dsn
 from natres_platform.uow import UnitOfWork
@@ -90,6 +90,7 @@ async def messaging() -> AsyncIterator[Messaging]:
         await conn.execute(text(f"CREATE SCHEMA {schema}"))
         await conn.execute(text(f"CREATE TABLE {schema}.effects (event_id text PRIMARY KEY, applied int NOT NULL)"))
         await conn.run_sync(lambda sync_conn: create_messaging_tables_v1(sync_conn, schema))
+        await conn.run_sync(lambda sync_conn: add_parked_replay_columns(sync_conn, schema))
     create_topic(topic)
     schemas = SchemaRegistry.platform()
     schemas.add(TEST_TYPE, TEST_SCHEMA)

@@ -1,4 +1,4 @@
-"""The command line every service shares: migrate, serve, relay, consume."""
+"""The command line every service shares: migrate, serve, relay, consume, worker, replay-parked."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from natres_platform.context import ServiceContext
 from natres_platform.logs import configure_logging
 from natres_platform.migrations import upgrade
+from natres_platform.parked import replay_command
 from natres_platform.settings import ServiceSettings
 from natres_platform.workers import run_until_signalled
 
@@ -40,8 +41,14 @@ def run_cli(
     if argv and extra_commands and argv[0] in extra_commands:
         extra_commands[argv[0]](argv[1:])
         return
+    if argv and argv[0] == "replay-parked":
+        settings = settings_factory()
+        # Warnings only: the results go to stdout one line each, and every attempt is kept on its row.
+        configure_logging(service=settings.service_name, level="WARNING")
+        # The same consumers `consume` runs, so a replayed message takes the handler path it was parked on.
+        sys.exit(replay_command(argv[1:], context_factory=lambda: ServiceContext.build(settings), consumers=consumers))
     parser = argparse.ArgumentParser()
-    commands = ["migrate", "serve", "relay", "consume", "worker", *(extra_commands or {})]
+    commands = ["migrate", "serve", "relay", "consume", "worker", "replay-parked", *(extra_commands or {})]
     parser.add_argument("command", choices=commands)
     parser.add_argument("--host")
     parser.add_argument("--port", type=int)

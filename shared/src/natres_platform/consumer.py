@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
@@ -24,6 +25,22 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[UnitOfWork, CloudEvent], Awaitable[None]]
 UowFactory = Callable[[], UnitOfWork]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the effect path made of one record: applied, duplicate, skipped (no handler) or refused (with why)."""
+
+    status: str
+    event_id: str | None = None
+    event_type: str | None = None
+    code: str | None = None
+    reason: str | None = None
+
+    @classmethod
+    def refused(cls, code: str, reason: str, *, event_id: str | None, event_type: str | None) -> Outcome:
+        """A record that cannot be admitted: what gets parked with it."""
+        return cls("refused", event_id, event_type, code, reason)
 
 
 class InboxConsumer:
@@ -79,6 +96,11 @@ class InboxConsumer:
         consumer.subscribe(self._topics)
         return consumer
 
+    @property
+    def topics(self) -> list[str]:
+        """The topics this consumer reads (a parked row is replayed by the consumer of its topic)."""
+        return list(self._topics)
+
     def _handler_for(self, event_type: str) -> Handler | None:
         return self._handlers.get(event_type, self._default)
 
@@ -103,17 +125,16 @@ class InboxConsumer:
             )
         log.warning("consumer: parked event", extra={"reason_code": code, "reason": reason, "topic": record.topic})
 
-    async def handle_record(self, record: Any) -> str:
-        """Process one Kafka record; returns 'applied', 'duplicate', 'skipped' or 'parked'."""
+    async def apply_record(self, record: Any) -> Outcome:
+        """The effect path without parking (`handle_record` parks a refusal; `natres_platform.parked` replays here)."""
         try:
             event = self._schemas.parse(record.value or b"")
         except EventSchemaError as exc:
-            raw_type = (exc.extensions or {}).get("event_type")
-            await self.park(record, code=exc.code, reason=exc.detail, event_id=None, event_type=raw_type)
-            return "parked"
+            return Outcome.refused(exc.code, exc.detail, event_id=None,
+                                   event_type=(exc.extensions or {}).get("event_type"))
         handler = self._handler_for(event.type)
         if handler is None:
-            return "skipped"
+            return Outcome("skipped", event.id, event.type)
         continue_trace(event.traceparent)
         inbox = self._tables.inbox
         try:
@@ -131,16 +152,24 @@ class InboxConsumer:
                     .returning(inbox.c.event_id)
                 )
                 if claimed.first() is None:
-                    return "duplicate"
+                    return Outcome("duplicate", event.id, event.type)
                 await handler(uow, event)
                 await uow.commit()
         except PlatformError as exc:
-            # A domain refusal is permanent: park it so the partition keeps moving.
-            await self.park(record, code=exc.code, reason=exc.detail, event_id=event.id, event_type=event.type)
-            return "parked"
+            # A domain refusal is permanent: the caller parks it so the partition keeps moving.
+            return Outcome.refused(exc.code, exc.detail, event_id=event.id, event_type=event.type)
         if self._after_effect is not None:
             self._after_effect(event)
-        return "applied"
+        return Outcome("applied", event.id, event.type)
+
+    async def handle_record(self, record: Any) -> str:
+        """Process one Kafka record; returns 'applied', 'duplicate', 'skipped' or 'parked'."""
+        outcome = await self.apply_record(record)
+        if outcome.status == "refused":
+            await self.park(record, code=outcome.code, reason=outcome.reason, event_id=outcome.event_id,
+                            event_type=outcome.event_type)
+            return "parked"
+        return outcome.status
 
     async def poll_once(self, timeout_ms: int = 500) -> int:
         """One poll: process every record in order per partition, then commit offsets."""

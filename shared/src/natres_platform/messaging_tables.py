@@ -59,8 +59,18 @@ def inbox_table(metadata: MetaData, schema: str) -> Table:
     )
 
 
-def parked_table(metadata: MetaData, schema: str) -> Table:
-    """Messages a consumer could not admit, kept verbatim with the reason (never dropped)."""
+def parked_table(metadata: MetaData, schema: str, *, replay: bool = True) -> Table:
+    """Messages a consumer could not admit, kept verbatim with the reason (never dropped).
+
+    `replay=False` is the v1 shape, without the replay columns (natres_platform.parked).
+    """
+    replay_columns = [
+        # Set when a replay admitted the message (resolution 'applied' or 'duplicate'); the row stays.
+        Column("resolved_at", DateTime(timezone=True)),
+        Column("resolution", Text),
+        # Every replay attempt, oldest first: when, by whom, the outcome and the reason it replaced.
+        Column("replays", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    ] if replay else []
     return Table(
         "parked_events",
         metadata,
@@ -75,20 +85,21 @@ def parked_table(metadata: MetaData, schema: str) -> Table:
         Column("reason_code", Text, nullable=False),
         Column("reason", Text, nullable=False),
         Column("parked_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        *replay_columns,
         Index(f"uq_{schema}_parked_position", "topic", "partition", "offset", unique=True),
         schema=schema,
     )
 
 
 class MessagingTables:
-    """The three tables bound to one schema's metadata."""
+    """The three tables bound to one schema's metadata (`parked_replay=False`: the v1 parked table)."""
 
-    def __init__(self, schema: str, metadata: MetaData | None = None) -> None:
+    def __init__(self, schema: str, metadata: MetaData | None = None, *, parked_replay: bool = True) -> None:
         self.schema = schema
         self.metadata = metadata or MetaData()
         self.outbox = outbox_table(self.metadata, schema)
         self.inbox = inbox_table(self.metadata, schema)
-        self.parked = parked_table(self.metadata, schema)
+        self.parked = parked_table(self.metadata, schema, replay=parked_replay)
 
 
 async def outbox_backlog(session: AsyncSession, tables: MessagingTables) -> tuple[int, int, datetime | None]:
@@ -106,8 +117,13 @@ async def outbox_backlog(session: AsyncSession, tables: MessagingTables) -> tupl
     return row[0], row[1], row[2]
 
 
-async def list_parked(session: AsyncSession, tables: MessagingTables, *, after_id: int, limit: int) -> list[dict]:
-    """Parked messages after a keyset cursor, oldest first."""
+async def list_parked(
+    session: AsyncSession, tables: MessagingTables, *, after_id: int, limit: int, resolved: bool | None = None
+) -> list[dict]:
+    """Parked messages after a keyset cursor, oldest first; `resolved` False = still parked, True = replayed."""
     p = tables.parked
-    rows = (await session.execute(select(p).where(p.c.id > after_id).order_by(p.c.id).limit(limit))).mappings().all()
+    query = select(p).where(p.c.id > after_id)
+    if resolved is not None:
+        query = query.where(p.c.resolved_at.is_not(None) if resolved else p.c.resolved_at.is_(None))
+    rows = (await session.execute(query.order_by(p.c.id).limit(limit))).mappings().all()
     return [dict(r) for r in rows]

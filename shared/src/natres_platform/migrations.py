@@ -29,7 +29,26 @@ def upgrade(settings: ServiceSettings, migrations_dir: Path, revision: str = "he
 
 def create_messaging_tables_v1(conn: Connection, schema: str) -> None:
     """Outbox, inbox and parked tables as of v1 (a later change gets its own function)."""
-    MessagingTables(schema).metadata.create_all(bind=conn)
+    MessagingTables(schema, parked_replay=False).metadata.create_all(bind=conn)
+
+
+def add_parked_replay_columns(conn: Connection, schema: str) -> None:
+    """v2 of the parked table: what `replay-parked` records (resolved_at, resolution, replays)."""
+    conn.execute(text(
+        f'ALTER TABLE "{schema}".parked_events ADD COLUMN resolved_at timestamptz, ADD COLUMN resolution text, '
+        "ADD COLUMN replays jsonb NOT NULL DEFAULT '[]'::jsonb"
+    ))
+    conn.execute(text(
+        f'ALTER TABLE "{schema}".parked_events ADD CONSTRAINT ck_{schema}_parked_resolution '
+        "CHECK ((resolved_at IS NULL) = (resolution IS NULL))"
+    ))
+
+
+def drop_parked_replay_columns(conn: Connection, schema: str) -> None:
+    """Back to the v1 parked table."""
+    conn.execute(text(
+        f'ALTER TABLE "{schema}".parked_events DROP COLUMN replays, DROP COLUMN resolution, DROP COLUMN resolved_at'
+    ))
 
 
 def grant_app_role(conn: Connection, *, schema: str, app_role: str) -> None:

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from audit.checkpoints.router import router as checkpoints_router
 from audit.entries.router import router as entries_router
+from audit.intake.consumer import AuditIntake
 from audit.proofs.router import router as proofs_router
 from audit.runtime import AuditRuntime
 from audit.settings import AuditSettings
@@ -31,4 +32,6 @@ def create_app(settings: AuditSettings | None = None) -> FastAPI:
         routers=[checkpoints_router, proofs_router, entries_router],
     )
     app.state.audit = AuditRuntime.build(ctx)
+    # What POST /api/v1/ops/parked/{id}/replay re-runs a parked event through (natres_platform.parked).
+    app.state.inbox_consumers = lambda: [AuditIntake(runtime=app.state.audit, parse_workers=0)]
     return app

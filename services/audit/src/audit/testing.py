@@ -20,7 +20,7 @@ from audit.intake.sequencer import AppendResult
 from audit.runtime import AuditRuntime
 from audit.settings import AuditSettings
 from natres_platform.events import CloudEvent
-from natres_platform.migrations import create_messaging_tables_v1, grant_app_role
+from natres_platform.migrations import add_parked_replay_columns, create_messaging_tables_v1, grant_app_role
 from natres_platform.testing import create_topic, password_token, superuser_dsn
 
 
@@ -115,7 +115,7 @@ class AuditEnv:
 
 
 def build_schema(schema: str) -> None:
-    """What migrations audit_0001 + audit_0002 do to `audit`, on another schema owned by audit_owner."""
+    """What migrations audit_0001 to audit_0003 do to `audit`, on another schema owned by audit_owner."""
     engine = create_engine(superuser_dsn("psycopg"))
     with engine.begin() as conn:
         conn.exec_driver_sql(f"CREATE SCHEMA {schema} AUTHORIZATION audit_owner")
@@ -123,6 +123,7 @@ def build_schema(schema: str) -> None:
         create_messaging_tables_v1(conn, schema)
         grant_app_role(conn, schema=schema, app_role="audit_app")
         create_log_tables_v1(conn, schema=schema, app_role="audit_app")
+        add_parked_replay_columns(conn, schema)
     engine.dispose()
 
 

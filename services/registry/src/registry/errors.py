@@ -168,3 +168,18 @@ class FeatureNotFound(NotFound):
 class TileOutOfRange(ValidationFailed):
     code = "map.tile_out_of_range"
     title = "瓦片坐标超出范围"
+
+
+class DealNotOpened(Conflict):
+    code = "deal.not_opened"
+    title = "该成交未开立登记申请"
+
+
+class DealAlreadyRecorded(Conflict):
+    code = "deal.already_recorded"
+    title = "成交登记已登簿，违约不撤销已登记的权利"
+
+
+class DealWinnerMismatch(Conflict):
+    code = "deal.winner_mismatch"
+    title = "违约的竞得人与登记申请人不一致"

@@ -24,7 +24,7 @@ from audit.intake.parsing import (
 )
 from audit.intake.sequencer import AppendResult, append_leaves
 from audit.runtime import AuditRuntime
-from natres_platform.consumer import InboxConsumer
+from natres_platform.consumer import InboxConsumer, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +146,20 @@ class AuditIntake(InboxConsumer):
             else:
                 leaves.append(result)
         return leaves
+
+    async def apply_record(self, record: Any) -> Outcome:
+        """One record through admission and the log append (the path replay-parked re-runs a parked one on)."""
+        [result] = admit_values(self._schemas, _items([record]))
+        if isinstance(result, Refusal):
+            return Outcome.refused(result.code, result.reason, event_id=result.event_id, event_type=result.event_type)
+        try:
+            appended = await self._append([result])
+        except Exception as exc:
+            if not is_permanent(exc):
+                raise
+            return Outcome.refused("audit.unstorable", f"database refused the entry: {exc}"[:4000],
+                                   event_id=result.event_id, event_type=result.event_type)
+        return Outcome("applied" if appended.appended else "duplicate", result.event_id, result.event_type)
 
     async def _append(self, leaves: list[Leaf]) -> AppendResult:
         async with self._sessionmaker() as session, session.begin():

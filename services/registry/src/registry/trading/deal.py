@@ -1,4 +1,4 @@
-"""A concluded deal opens the buyer's registration (地证同交), accepted on the trading platform's records."""
+"""A concluded deal opens the buyer's registration (地证同交) on the platform's records; a default withdraws it."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from natres_platform.events import CloudEvent
 from natres_platform.uow import UnitOfWork
 from registry.admin.calendar import load_calendar, today_beijing
 from registry.applications import repository as apps_repo
-from registry.applications.common import deadline_for, new_number, now_utc
+from registry.applications.common import deadline_for, new_number, now_utc, transition
 from registry.applications.events import application_event
+from registry.applications.types import WITHDRAWABLE
+from registry.applications.workflow import void_provisional_entry
 from registry.book import repository as book_repo
-from registry.errors import UnitNotFound
+from registry.errors import DealAlreadyRecorded, DealNotOpened, DealWinnerMismatch, UnitNotFound
 from registry.events import SYSTEM_ACTOR
 from registry.units import repository as units_repo
 
@@ -85,3 +87,37 @@ async def open_registration(uow: UnitOfWork, *, event: CloudEvent, time_limits: 
         uow.record(application_event({**app, "status": status}, step=action, actor=SYSTEM_ACTOR,
                                      extra={"listing_id": data["listing_id"], "deal_event_id": event.id}))
     return app
+
+
+async def withdraw_registration(uow: UnitOfWork, *, event: CloudEvent) -> dict[str, Any] | None:
+    """违约: withdraw the winner's application opened on the deal; None when it is closed already."""
+    data = event.data
+    listing_id = data["listing_id"]
+    opened = await apps_repo.by_listing(uow.session, listing_id=listing_id)
+    if opened is None:
+        # Parked rather than ignored: a deal.concluded replayed later would open an application for a
+        # winner who defaulted. Replay the deal first, then this event.
+        raise DealNotOpened(
+            f"交易项目 {listing_id} 未开立登记申请（未处理其成交事件），不能撤回；请先重放成交事件",
+            listing_id=listing_id, unit_id=data["unit_id"],
+        )
+    app = await apps_repo.get_application(uow.session, application_id=opened["id"], lock=True)
+    winner = data.get("winner_subject")
+    if winner and winner != app["applicant_subject"]:
+        raise DealWinnerMismatch(f"违约竞得人与申请 {app['number']} 的申请人不是同一主体",
+                                 listing_id=listing_id, application_id=app["id"])
+    if app["status"] in ("recorded", "certified"):
+        # The right is in the book (民法典 Art. 214): a default does not undo it here; that takes a
+        # correction or cancellation registration on its own grounds.
+        raise DealAlreadyRecorded(
+            f"申请 {app['number']} 已登簿（{app['status']}），违约不撤销已登记的权利；"
+            "须依法另行办理更正或注销登记",
+            listing_id=listing_id, application_id=app["id"], status=app["status"], book_entry_id=app["book_entry_id"],
+        )
+    if app["status"] not in WITHDRAWABLE:
+        return None  # withdrawn (an earlier delivery, or the applicant) or refused: nothing left to undo
+    await void_provisional_entry(uow, app=app, actor=SYSTEM_ACTOR)
+    reason = f"deal.defaulted: {data['reason']}"
+    extra = {"reason": reason, "listing_id": listing_id, "default_event_id": event.id}
+    return await transition(uow, app, to="withdrawn", action="withdrawn", actor=SYSTEM_ACTOR, office=None,
+                            changes={"closed_at": now_utc()}, note=extra, event_extra=extra)

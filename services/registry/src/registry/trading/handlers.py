@@ -9,7 +9,7 @@ from natres_platform.events import CloudEvent
 from natres_platform.uow import UnitOfWork
 from registry.events import SYSTEM_ACTOR
 from registry.runtime import Registry
-from registry.trading.deal import open_registration
+from registry.trading.deal import open_registration, withdraw_registration
 from registry.trading.marks import clear_mark, mark
 
 Handler = Callable[[UnitOfWork, CloudEvent], Awaitable[None]]
@@ -29,11 +29,18 @@ def trading_handlers(registry: Registry) -> dict[str, Handler]:
     async def concluded(uow: UnitOfWork, event: CloudEvent) -> None:
         await open_registration(uow, event=event, time_limits=registry.settings.time_limits)
 
+    async def defaulted(uow: UnitOfWork, event: CloudEvent) -> None:
+        # The application first (it is what may refuse, parking the event whole), then the mark, which
+        # clear_mark lifts only while this listing holds it: a relisting's mark is another listing's.
+        await withdraw_registration(uow, event=event)
+        await ended(uow, event)
+
     return {
         "transactions.listing.announced.v1": announced,
         "transactions.listing.failed.v1": ended,
         "transactions.listing.terminated.v1": ended,
         "transactions.deal.concluded.v1": concluded,
+        "transactions.deal.defaulted.v1": defaulted,
     }
 
 
