@@ -16,6 +16,8 @@ from registry.maps.router import router as maps_router
 from registry.queries.router import router as book_router
 from registry.runtime import Registry
 from registry.settings import RegistrySettings
+from registry.trading.handlers import trading_consumer
+from registry.units.fastpath import unit_fast_path
 from registry.units.router import router as units_router
 
 DESCRIPTION = """Unified confirmation and registration (统一确权登记): the register book (一个簿), the map (一张图), applications from filing to certificate, 域内通办.
@@ -39,6 +41,11 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         on_shutdown=[registry.close],
     )
     app.state.registry = registry
+    # What POST /api/v1/ops/parked/{id}/replay re-runs a parked event through (natres_platform.parked).
+    app.state.inbox_consumers = lambda: [trading_consumer(registry)]
+    if settings.unit_fast_path:
+        # Innermost of the user middleware: inside trace context and metrics, before FastAPI's router.
+        app.user_middleware.append(unit_fast_path())
     # Outermost: tiles are answered before routing, metrics and dependencies (maps/fastpath.py).
     app.add_middleware(TileServer, registry=registry)
     return app

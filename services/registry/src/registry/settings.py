@@ -71,6 +71,8 @@ class RegistrySettings(ServiceSettings):
     hot_pool_size: int = 10
     # Single registrations arriving while this many calls are running wait and go together (units/grouping.py).
     registration_calls_in_flight: int = 1
+    # Answer well-formed POST /api/v1/units before FastAPI's router (units/fastpath.py); off = the route only.
+    unit_fast_path: bool = True
 
     @property
     def key_path(self) -> Path:

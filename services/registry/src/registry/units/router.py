@@ -38,9 +38,9 @@ def _require_county_office(actor: Principal, county: str, registry) -> None:
 _UNITS_JSON = TypeAdapter(list[UnitRead])
 
 
-def _created(units: list[dict], *, single: bool) -> Response:
+def _created(units: list[dict]) -> Response:
     """201 with the units serialised once (pydantic), skipping FastAPI's second validation pass."""
-    body = UnitRead(**units[0]).model_dump_json() if single else _UNITS_JSON.dump_json([UnitRead(**u) for u in units])
+    body = _UNITS_JSON.dump_json([UnitRead(**u) for u in units])
     return Response(content=body, status_code=201, media_type="application/json")
 
 
@@ -57,9 +57,15 @@ def _geojson(text: str | None) -> dict | None:
 @router.post("", status_code=201, response_model=UnitRead, summary="Register a surveyed unit (registrar of its county, admin)")
 async def create(body: UnitCreate, registry: RegistryDep, actor: AdminOrRegistrar) -> UnitRead:
     """422 invalid code / geometry (with ST_IsValidReason) / outside Shanxi; 409 interior overlap naming the other unit."""
+    return Response(content=await register_one(registry, body, actor), status_code=201, media_type="application/json")
+
+
+async def register_one(registry, body: UnitCreate, actor: Principal) -> bytes:
+    """The registered unit as JSON (the route and units/fastpath.py both answer with this)."""
     identity = identify(body.code, regions=registry.regions)
     _require_county_office(actor, identity.county_code, registry)
-    return _created([await service.create_unit(registry=registry, data=body, actor=actor)], single=True)
+    unit = await service.create_unit(registry=registry, data=body, actor=actor)
+    return UnitRead(**unit).model_dump_json().encode()
 
 
 @router.post("/batch", status_code=201, response_model=list[UnitRead],
@@ -72,7 +78,7 @@ async def create_batch(body: UnitBatchCreate, registry: RegistryDep, actor: Admi
     """
     for unit in body.units:
         _require_county_office(actor, identify(unit.code, regions=registry.regions).county_code, registry)
-    return _created(await service.create_units(registry=registry, units=body.units, actor=actor), single=False)
+    return _created(await service.create_units(registry=registry, units=body.units, actor=actor))
 
 
 @router.get("", response_model=list[UnitSummary], summary="Units at a point or in a bbox")
