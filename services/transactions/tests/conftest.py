@@ -276,6 +276,13 @@ class World:
         headers = self.h(username) | ({"Idempotency-Key": key} if key else {})
         return await self.client.post(f"/api/v1/listings/{listing_id}/bids", json={"amount": amount}, headers=headers)
 
+    async def raise_bid(self, listing_id: str, username: str, steps: int, max_amount: str, *,
+                        key: str | None = None) -> httpx.Response:
+        """A 加价 of `steps` increments, never above `max_amount`."""
+        headers = self.h(username) | ({"Idempotency-Key": key} if key else {})
+        return await self.client.post(f"/api/v1/listings/{listing_id}/bids", headers=headers,
+                                      json={"raise_steps": steps, "max_amount": max_amount})
+
     async def events(self, listing_id: str, event_type: str | None = None) -> list[dict[str, Any]]:
         """The listing's events as written to the outbox, in order."""
         rows = (await self.sql(
@@ -284,6 +291,14 @@ class World:
             k=listing_id, **({"t": event_type} if event_type else {}),
         )).all()
         return [r[0] for r in rows]
+
+
+@pytest.fixture(scope="module")
+async def route_only_app():
+    """The app without the ASGI bid fast path: the FastAPI route is the reference it is compared with."""
+    application = create_app(make_settings(bid_fast_path=False))
+    yield application
+    await application.state.trading.aclose()
 
 
 @pytest.fixture

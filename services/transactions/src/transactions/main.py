@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from starlette.middleware import Middleware
 
 from natres_platform.app import build_app
 
 from transactions.bidders.router import router as bidders_router
-from transactions.bidding.fastpath import BidFastPath
+from transactions.bidding.fastpath import bid_fast_path
 from transactions.bidding.router import router as bidding_router
 from transactions.calendar.router import router as calendar_router
 from transactions.feed.router import router as feed_router
 from transactions.listings.router import router as listings_router
+from transactions.saga.handlers import registry_consumer
 from transactions.settings import TransactionsSettings
 from transactions.settlement.router import router as settlement_router
 from transactions.supervision.router import router as supervision_router
@@ -35,7 +35,9 @@ def create_app(settings: TransactionsSettings | None = None) -> FastAPI:
     app = build_app(trading.ctx, title="Transactions 土地使用权和矿业权网上交易", description=DESCRIPTION,
                     routers=ROUTERS, on_shutdown=[trading.close_bid_pool])
     app.state.trading = trading
+    # What POST /api/v1/ops/parked/{id}/replay re-runs a parked event through (natres_platform.parked).
+    app.state.inbox_consumers = lambda: [registry_consumer(trading)]
     if settings.bid_fast_path:
         # Innermost of the user middleware: inside trace context and metrics, before FastAPI's router.
-        app.user_middleware.append(Middleware(BidFastPath))
+        app.user_middleware.append(bid_fast_path())
     return app

@@ -40,6 +40,8 @@ class TransactionsSettings(ServiceSettings):
     # on purpose: bids on one listing serialise on its row lock anyway, and more sessions waiting
     # on that lock cost PostgreSQL CPU (measured with `bench --pool`: 4-8 per process beat 25 on 2 cores).
     bid_pool_size: int = 8
+    # Most bids one place_bids() call admits on one listing (group commit, bidding/batcher.py); 1 = one by one.
+    bid_batch_size: int = 64
     # Answer well-formed bid requests before FastAPI's router (bidding/fastpath.py); off = the route only.
     bid_fast_path: bool = True
     # TRANSACTIONS_HTTP_WORKERS (ServiceSettings.http_workers) > 1 runs several uvicorn processes: bid

@@ -11,6 +11,7 @@ import asyncpg
 from natres_platform.context import ServiceContext
 from natres_platform.uow import UnitOfWork
 
+from transactions.bidding.batcher import BidBatcher, Limits
 from transactions.listings.terms import TradingRules
 from transactions.settings import TransactionsSettings
 
@@ -24,6 +25,7 @@ class Trading:
     rules: TradingRules = field(init=False)
     _bid_pool: asyncpg.Pool | None = field(default=None, init=False, repr=False)
     _bid_pool_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
+    _bid_batcher: BidBatcher | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.rules = self.settings.trading_rules()
@@ -44,6 +46,16 @@ class Trading:
                 if self._bid_pool is None:
                     self._bid_pool = await _create_bid_pool(self.settings)
         return self._bid_pool
+
+    @property
+    def bid_batcher(self) -> BidBatcher:
+        """Groups the bids on one listing that arrive together into one transaction (bidding/batcher.py)."""
+        if self._bid_batcher is None:
+            s = self.settings
+            limits = Limits(countdown=timedelta(seconds=s.countdown_seconds),
+                            late_window=timedelta(seconds=s.late_bid_seconds), topic=s.topic)
+            self._bid_batcher = BidBatcher(self.bid_pool, limits, max_batch=s.bid_batch_size)
+        return self._bid_batcher
 
     async def close_bid_pool(self) -> None:
         """Release the bid pool (the app's lifespan closes the engine itself)."""

@@ -164,13 +164,6 @@ async def test_late_bid_alert_is_the_rules_finding(world):
     assert tuple(stored) == (data["alert_id"], data["message"])
 
 
-@pytest.fixture(scope="module")
-async def route_only_app():
-    application = create_app(make_settings(bid_fast_path=False))
-    yield application
-    await application.state.trading.aclose()
-
-
 async def test_fast_path_answers_as_the_route(world, route_only_app):
     listing_id = await world.listing()
     await world.bidder(listing_id, "bidder.a")

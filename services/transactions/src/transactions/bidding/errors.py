@@ -23,3 +23,8 @@ class TenderAlreadySubmitted(Conflict):
 class ContinueNotAllowed(Conflict):
     code = "bid.continue_not_allowed"
     title = "当前不能申请参加限时竞价"
+
+
+class RaiseNotForTender(ValidationFailed):
+    code = "bid.raise_not_for_tender"
+    title = "密封投标须直接报价，不能使用加价"

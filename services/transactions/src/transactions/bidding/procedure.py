@@ -1,4 +1,4 @@
-"""The bid hot path: one call of transactions.place_bid() (migration 0003) per bid, on its own asyncpg pool.
+"""The bid hot path: transactions.place_bid() (migrations 0003, 0006) per bid, batched per listing (batcher.py).
 
 The listing row lock is held only while PostgreSQL finishes that one statement and commits, so
 the bid rate on a hot listing is bounded by the database, not by Python awaits under the lock.
@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from natres_platform.auth import Principal
 from natres_platform.events import CloudEvent, rfc3339, utc_now
 from natres_platform.tracing import current_traceparent
 
+from transactions.bidding.batcher import BidRequest
 from transactions.bidding.errors import IdempotencyKeyReused
 from transactions.bidding.rules import BidderNotQualified, minimum_next, refusal
 from transactions.bidding.schemas import BidRead
@@ -30,8 +31,6 @@ from transactions.supervision.service import SYSTEM_ACTOR
 from transactions.trading import Trading
 
 BID_ACCEPTED = "transactions.bid.accepted.v1"
-_CALL = ("SELECT * FROM transactions.place_bid($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, "
-         "$12, $13, $14)")
 # Placeholders of the right type and format: the function overwrites each of them.
 _ZERO_ID = "00000000-0000-0000-0000-000000000000"
 _SOME_REGION = "140000"
@@ -98,32 +97,32 @@ _TEMPLATES_MAX = 4096
 
 async def call_place_bid(
     *, trading: Trading, listing_id: str, principal: Principal, amount: Decimal, key: str | None,
-    client_ip: str | None,
+    client_ip: str | None, raise_steps: int | None = None,
 ) -> Result:
-    """One round trip: admit (or refuse) and write the bid, its feed item and its events."""
+    """One round trip: admit (or refuse) and write the bid, its feed item and its events.
+
+    With `raise_steps` the function prices the bid and `amount` is the bidder's limit.
+    """
     amount_ok = money_problem(amount) is None and amount <= _MAX_AMOUNT
     # An invalid amount still goes to the database: the checks before it (qualified, open, closed)
     # decide which refusal the bidder sees, exactly as in bidding.rules.check_bid.
     stored = amount if amount_ok else Decimal(0)
     bid, alert = templates(trading=trading, listing_id=listing_id, actor=principal.subject)
-    settings = trading.settings
-    pool = await trading.bid_pool()
-    row = await pool.fetchrow(
-        _CALL, listing_id, principal.subject, stored, amount_ok, key, client_ip,
-        timedelta(seconds=settings.countdown_seconds), timedelta(seconds=settings.late_bid_seconds), settings.topic,
-        bid, alert, uuid.uuid4(), uuid.uuid4(), current_traceparent.get(),
-    )
+    row = await trading.bid_batcher.submit(listing_id, BidRequest(
+        subject=principal.subject, amount=stored, amount_ok=amount_ok, key=key, client_ip=client_ip, event=bid,
+        alert=alert, event_id=uuid.uuid4(), alert_id=uuid.uuid4(), traceparent=current_traceparent.get(),
+        steps=raise_steps))
     return Result(*row)
 
 
-def answer(result: Result, *, listing_id: str, amount: Decimal) -> BidRead:
-    """The accepted (or replayed) bid, or the error that refuses it."""
+def answer(result: Result, *, listing_id: str, amount: Decimal, raise_steps: int | None = None) -> BidRead:
+    """The accepted (or replayed) bid, or the error that refuses it (`amount`: the quote, or a raise's limit)."""
     outcome = result.outcome
     if outcome == "accepted":
         return BidRead(listing_id=listing_id, seq=result.seq, bidder_number=result.bidder_number,
                        amount=result.amount, sealed=False, placed_at=result.placed_at, closes_at=result.closes_at)
     if outcome == "replayed":
-        if not result.sealed and result.amount != amount:
+        if not result.sealed and not same_request(result.amount, amount=amount, raise_steps=raise_steps):
             raise IdempotencyKeyReused(original_seq=result.seq)
         return BidRead(listing_id=listing_id, seq=result.seq, bidder_number=result.bidder_number,
                        amount=None if result.sealed else result.amount, sealed=bool(result.sealed),
@@ -134,13 +133,20 @@ def answer(result: Result, *, listing_id: str, amount: Decimal) -> BidRead:
         raise BidderNotQualified("未报名该项目")
     exc = refusal(outcome, amount=amount, current=result.current_price, start_price=result.start_price,
                   increment=result.increment, phase=result.phase, opens_at=result.opens_at,
-                  closes_at=result.closes_at)
+                  closes_at=result.closes_at, raise_steps=raise_steps)
     # Every refusal of an open-price bid tells the bidder where the price stands.
     exc.extensions.setdefault("current_price", money(result.current_price))
     exc.extensions.setdefault("minimum_next", money(minimum_next(
         current=result.current_price, start_price=result.start_price, increment=result.increment))
         if result.start_price is not None else None)
     raise exc
+
+
+def same_request(stored: Decimal | None, *, amount: Decimal, raise_steps: int | None) -> bool:
+    """Whether a retried key asks for what its bid got: the same quote, or a raise whose limit covers it."""
+    if raise_steps is None:
+        return stored == amount
+    return stored is not None and stored <= amount
 
 
 def _json(event: CloudEvent) -> str:

@@ -26,9 +26,15 @@ async def place_bid(
     ip: ClientIp,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> BidRead:
-    """Refusals are 409 problem+json carrying the current price; a retried key returns the original bid."""
+    """Refusals are 409 problem+json carrying the current price; a retried key returns the original bid.
+
+    Send `amount` to quote a price, or `raise_steps` + `max_amount` for 加价: the server prices the
+    bid under the listing lock (the minimum next quote plus one increment per further step), so a
+    bidder never loses a race to a price it had not seen yet, and never pays above its limit.
+    """
     bid = await service.place_bid(trading=trading, listing_id=str(listing_id), principal=bidder,
-                                  amount=data.amount, idempotency_key=idempotency_key, client_ip=ip)
+                                  amount=data.price_or_limit, raise_steps=data.raise_steps,
+                                  idempotency_key=idempotency_key, client_ip=ip)
     # Serialised once by pydantic-core; returning a Response skips FastAPI's second validation pass.
     body = bid.model_dump_json().encode()
     if bid.replayed:

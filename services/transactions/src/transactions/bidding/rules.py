@@ -75,9 +75,19 @@ class BidAlreadyLeading(Conflict):
     title = "当前最高报价已是本竞买人，不能自行加价"
 
 
+class BidOverLimit(Conflict):
+    code = "bid.over_limit"
+    title = "按加价幅度计算的报价超过竞买人设定的上限"
+
+
 def minimum_next(*, current: Decimal | None, start_price: Decimal, increment: Decimal) -> Decimal:
     """The lowest acceptable next quote: the start price first, then current + increment."""
     return start_price if current is None else current + increment
+
+
+def raised(*, steps: int, current: Decimal | None, start_price: Decimal, increment: Decimal) -> Decimal:
+    """The price of a 加价 of `steps`: the minimum next quote, plus one increment per further step."""
+    return minimum_next(current=current, start_price=start_price, increment=increment) + (steps - 1) * increment
 
 
 # Phases in which each method takes bids; a tender has no countdown round.
@@ -101,6 +111,7 @@ def check_bid(
     bidder_qualified: bool,
     opens_at: datetime | None = None,
     is_current_leader: bool = False,
+    raise_steps: int | None = None,
 ) -> None:
     """Raise the specific error that refuses this bid, or return if it may be accepted."""
     # `bidder_qualified` is False also for a bidder outside the 限时竞价 round. `closes_at` is
@@ -109,12 +120,12 @@ def check_bid(
     # transactions.place_bid() (migration 0003) applies the same checks in the same order.
     code = refusal_code(method=method, phase=phase, amount=amount, current=current, start_price=start_price,
                         increment=increment, now=now, closes_at=closes_at, bidder_qualified=bidder_qualified,
-                        opens_at=opens_at, is_current_leader=is_current_leader)
+                        opens_at=opens_at, is_current_leader=is_current_leader, raise_steps=raise_steps)
     if code is not None:
         if method is Method.TENDER:
             current = None
         raise refusal(code, amount=amount, current=current, start_price=start_price, increment=increment,
-                      phase=phase, opens_at=opens_at, closes_at=closes_at)
+                      phase=phase, opens_at=opens_at, closes_at=closes_at, raise_steps=raise_steps)
 
 
 def refusal_code(
@@ -130,8 +141,12 @@ def refusal_code(
     bidder_qualified: bool,
     opens_at: datetime | None = None,
     is_current_leader: bool = False,
+    raise_steps: int | None = None,
 ) -> str | None:
-    """The first rule the bid breaks (a code of REFUSALS), or None when it may be accepted."""
+    """The first rule the bid breaks (a code of REFUSALS), or None when it may be accepted.
+
+    With `raise_steps` the bid is a 加价 priced by the server and `amount` is the bidder's limit.
+    """
     if not bidder_qualified:
         return "not_qualified"
     if phase not in _OPEN_PHASES[method] or (opens_at is not None and now < opens_at):
@@ -144,12 +159,15 @@ def refusal_code(
         current, is_current_leader = None, False
     if is_current_leader:
         return "already_leading"
+    if raise_steps is not None:
+        priced = raised(steps=raise_steps, current=current, start_price=start_price, increment=increment)
+        return "over_limit" if priced > amount else None
     if amount < minimum_next(current=current, start_price=start_price, increment=increment):
         return "too_low"
     return None
 
 
-REFUSALS = ("not_qualified", "not_open", "closed", "invalid_amount", "already_leading", "too_low")
+REFUSALS = ("not_qualified", "not_open", "closed", "invalid_amount", "already_leading", "too_low", "over_limit")
 
 
 def refusal(
@@ -162,6 +180,7 @@ def refusal(
     phase: ListingState | str | None,
     opens_at: datetime | None,
     closes_at: datetime | None,
+    raise_steps: int | None = None,
 ) -> PlatformError:
     """The error that refuses a bid for `code`, with what the bidder needs to know."""
     if code == "not_qualified":
@@ -177,6 +196,10 @@ def refusal(
     if code == "too_low":
         floor = minimum_next(current=current, start_price=start_price, increment=increment)
         return BidTooLow(f"报价须不低于 {floor} 元", current_price=_money(current), minimum_next=_money(floor))
+    if code == "over_limit":
+        priced = raised(steps=raise_steps or 1, current=current, start_price=start_price, increment=increment)
+        return BidOverLimit(f"加价 {raise_steps or 1} 个幅度后报价为 {priced} 元，超过上限 {amount} 元",
+                            current_price=_money(current), priced_amount=_money(priced), max_amount=_money(amount))
     raise ValueError(f"unknown refusal code {code!r}")
 
 
