@@ -159,3 +159,42 @@ async def test_trace_id_travels_from_producer_to_consumer_logs(messaging, caplog
     await drain(consumer, until=applied)
     await consumer.close()
     assert seen == ["4bf92f3577b34da6a3ce929d0e0e4736"] * 2
+
+
+async def test_a_topic_that_fails_is_held_back_while_the_others_flow(messaging):
+    from natres_platform.testing import create_topic, delete_topic
+    from natres_platform.uow import UnitOfWork
+
+    missing = f"{messaging.topic}.missing"
+    elsewhere = UnitOfWork(sessionmaker=messaging.sessionmaker, tables=messaging.tables, schemas=messaging.schemas,
+                           topic=missing)
+    async with elsewhere as uow:  # the oldest rows: 250 for a topic the broker does not have
+        for i in range(250):
+            uow.record(messaging.event(i))
+        await uow.commit()
+    async with messaging.uow() as uow:
+        for i in range(5):
+            uow.record(messaging.event(1000 + i))
+        await uow.commit()
+    relay = messaging.relay()
+    stop = asyncio.Event()
+    task = asyncio.create_task(relay.run(stop))
+    try:
+        deadline = time.monotonic() + 60
+        while await messaging.scalar("SELECT count(*) FROM {s}.outbox WHERE published_at IS NULL AND topic = :t",
+                                     t=messaging.topic):
+            assert time.monotonic() < deadline, "the healthy topic stayed behind the failing one"
+            await asyncio.sleep(0.2)
+        assert await messaging.scalar("SELECT count(*) FROM {s}.outbox WHERE published_at IS NULL AND topic = :t",
+                                      t=missing) == 250  # all kept
+        assert "KafkaTimeoutError" in await messaging.scalar(  # with the reason, on the first try's rows
+            "SELECT last_error FROM {s}.outbox WHERE topic = :t ORDER BY id LIMIT 1", t=missing)
+        create_topic(missing)  # the topic appears: its rows follow once its hold runs out
+        deadline = time.monotonic() + 90
+        while await messaging.scalar("SELECT count(*) FROM {s}.outbox WHERE published_at IS NULL"):
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.5)
+    finally:
+        stop.set()
+        await task
+        delete_topic(missing)

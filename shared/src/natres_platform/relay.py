@@ -1,10 +1,16 @@
-"""Outbox relay: claims unsent rows, publishes them to Kafka keyed by aggregate, marks them sent."""
+"""Outbox relay: claims unsent rows, publishes them to Kafka keyed by aggregate, marks them sent.
+
+A topic whose sends fail (it does not exist, or the broker is away) is held back for a while,
+with a backoff that doubles up to `max_backoff_seconds`: its rows stay in the outbox, in order,
+and the other topics' rows keep flowing instead of queueing behind them.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -59,6 +65,8 @@ class OutboxRelay:
         # kafka-python is blocking and not meant for concurrent use: one dedicated thread.
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relay-kafka")
         self._producer: KafkaProducer | None = None
+        # topic -> (monotonic time it may be tried again, its current backoff)
+        self._held: dict[str, tuple[float, float]] = {}
 
     async def _call(self, fn: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._thread, fn, *args)
@@ -68,15 +76,22 @@ class OutboxRelay:
         if self._producer is None:
             self._producer = make_producer(self._bootstrap, self._client_id)
         futures = {}
-        for row in rows:
-            futures[row.id] = self._producer.send(
-                row.topic,
-                key=row.key.encode(),
-                value=json.dumps(row.payload, ensure_ascii=False, separators=(",", ":")).encode(),
-                headers=[("content-type", CONTENT_TYPE.encode()), ("ce_type", row.event_type.encode())],
-            )
-        self._producer.flush(timeout=30)
         outcome: dict[int, str | None] = {}
+        refused: dict[str, str] = {}  # topic -> why send() refused it (its later rows are not tried)
+        for row in rows:
+            if row.topic in refused:
+                outcome[row.id] = refused[row.topic]
+                continue
+            try:
+                futures[row.id] = self._producer.send(
+                    row.topic,
+                    key=row.key.encode(),
+                    value=json.dumps(row.payload, ensure_ascii=False, separators=(",", ":")).encode(),
+                    headers=[("content-type", CONTENT_TYPE.encode()), ("ce_type", row.event_type.encode())],
+                )
+            except KafkaError as exc:  # e.g. no metadata for the topic within max_block_ms
+                refused[row.topic] = outcome[row.id] = repr(exc)
+        self._producer.flush(timeout=30)
         for row_id, fut in futures.items():
             try:
                 fut.get(timeout=0)
@@ -88,14 +103,15 @@ class OutboxRelay:
     async def run_once(self) -> int:
         """Publish one batch; returns how many rows were marked sent."""
         o = self._outbox
+        now = time.monotonic()
+        held = sorted(t for t, (until, _) in self._held.items() if until > now)
+        query = select(o.c.id, o.c.topic, o.c.key, o.c.event_type, o.c.payload).where(o.c.published_at.is_(None))
+        if held:
+            query = query.where(o.c.topic.notin_(held))
         async with self._sessionmaker() as session, session.begin():
             rows = (
                 await session.execute(
-                    select(o.c.id, o.c.topic, o.c.key, o.c.event_type, o.c.payload)
-                    .where(o.c.published_at.is_(None))
-                    .order_by(o.c.id)
-                    .limit(self._batch_size)
-                    .with_for_update(skip_locked=True)
+                    query.order_by(o.c.id).limit(self._batch_size).with_for_update(skip_locked=True)
                 )
             ).all()
             if not rows:
@@ -120,6 +136,9 @@ class OutboxRelay:
                     .where(o.c.id.in_(list(failed)))
                     .values(attempts=o.c.attempts + 1, last_error=next(iter(failed.values()))[:2000])
                 )
+        topic_of = {r.id: r.topic for r in rows}
+        for topic in {topic_of[i] for i in sent}:
+            self._held.pop(topic, None)
         if broker_error is not None:
             await self._reset_producer()
             raise broker_error
@@ -127,8 +146,19 @@ class OutboxRelay:
             # A fresh producer next time: kafka-python keeps the batches and topics of failed sends and
             # spins (a full core) re-requesting metadata for a topic that no longer exists.
             await self._reset_producer()
-            raise KafkaError(f"{len(failed)} events not acknowledged; will retry")
+            self._hold({topic_of[i]: err for i, err in failed.items()})
+            if not sent:
+                raise KafkaError(f"{len(failed)} events not acknowledged; will retry")
         return len(sent)
+
+    def _hold(self, errors: dict[str, str]) -> None:
+        """Hold back the topics whose sends failed, each with its own doubling backoff."""
+        now = time.monotonic()
+        for topic, error in errors.items():
+            _, previous = self._held.get(topic, (0.0, 0.0))
+            backoff = min(max(previous * 2, 1.0), self._max_backoff)
+            self._held[topic] = (now + backoff, backoff)
+            log.warning("relay: holding back a topic", extra={"topic": topic, "seconds": backoff, "error": error[:300]})
 
     async def _reset_producer(self) -> None:
         def close() -> None:
