@@ -2,7 +2,9 @@
 
 A topic whose sends fail (it does not exist, or the broker is away) is held back for a while,
 with a backoff that doubles up to `max_backoff_seconds`: its rows stay in the outbox, in order,
-and the other topics' rows keep flowing instead of queueing behind them.
+and the other topics' rows keep flowing instead of queueing behind them. When its hold runs out
+the broker's topic list is asked first (a send to a missing topic blocks the Kafka thread for
+max_block_ms); a topic still missing is held again, for up to MAX_MISSING_HOLD.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from kafka import KafkaProducer
+from kafka import KafkaAdminClient, KafkaProducer
 from kafka.errors import KafkaError
 from sqlalchemy import func, select, update
 
@@ -24,6 +26,7 @@ from natres_platform.messaging_tables import MessagingTables
 from natres_platform.workers import sleep_or_stop
 
 log = logging.getLogger(__name__)
+MAX_MISSING_HOLD = 300.0
 
 
 def make_producer(bootstrap: str, client_id: str) -> KafkaProducer:
@@ -67,6 +70,7 @@ class OutboxRelay:
         self._producer: KafkaProducer | None = None
         # topic -> (monotonic time it may be tried again, its current backoff)
         self._held: dict[str, tuple[float, float]] = {}
+        self._admin: KafkaAdminClient | None = None
 
     async def _call(self, fn: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._thread, fn, *args)
@@ -103,8 +107,7 @@ class OutboxRelay:
     async def run_once(self) -> int:
         """Publish one batch; returns how many rows were marked sent."""
         o = self._outbox
-        now = time.monotonic()
-        held = sorted(t for t, (until, _) in self._held.items() if until > now)
+        held = await self._still_held()
         query = select(o.c.id, o.c.topic, o.c.key, o.c.event_type, o.c.payload).where(o.c.published_at.is_(None))
         if held:
             query = query.where(o.c.topic.notin_(held))
@@ -151,17 +154,42 @@ class OutboxRelay:
                 raise KafkaError(f"{len(failed)} events not acknowledged; will retry")
         return len(sent)
 
-    def _hold(self, errors: dict[str, str]) -> None:
+    async def _still_held(self) -> list[str]:
+        """The topics held back now; an expired hold is lifted only if the broker lists the topic."""
+        now = time.monotonic()
+        due = [t for t, (until, _) in self._held.items() if until <= now]
+        if due:
+            try:
+                existing = await self._call(self._list_topics)
+            except Exception:  # noqa: BLE001 - broker away: lift the holds, the next batch will tell
+                existing = set(due)
+            for topic in due:
+                if topic in existing:
+                    del self._held[topic]
+                else:
+                    self._hold({topic: "not in the broker's topic list"}, limit=MAX_MISSING_HOLD)
+        return sorted(self._held)
+
+    def _list_topics(self) -> set[str]:
+        if self._admin is None:
+            self._admin = KafkaAdminClient(bootstrap_servers=self._bootstrap, client_id=f"{self._client_id}-admin",
+                                           request_timeout_ms=5_000)
+        return set(self._admin.list_topics())
+
+    def _hold(self, errors: dict[str, str], *, limit: float | None = None) -> None:
         """Hold back the topics whose sends failed, each with its own doubling backoff."""
         now = time.monotonic()
         for topic, error in errors.items():
             _, previous = self._held.get(topic, (0.0, 0.0))
-            backoff = min(max(previous * 2, 1.0), self._max_backoff)
+            backoff = min(max(previous * 2, 1.0), limit or self._max_backoff)
             self._held[topic] = (now + backoff, backoff)
             log.warning("relay: holding back a topic", extra={"topic": topic, "seconds": backoff, "error": error[:300]})
 
     async def _reset_producer(self) -> None:
         def close() -> None:
+            admin, self._admin = self._admin, None
+            if admin is not None:
+                admin.close()
             if self._producer is not None:
                 try:
                     self._producer.close(timeout=1)
