@@ -414,16 +414,24 @@ def test_two_bidders_see_each_others_bids_live_in_an_auction(ui, browser, base_u
         board_shows(a, 2, number_b, "¥1,010,000.00")  # and A sees B's
         bid(a, "1020000.00")
         board_shows(b, 3, number_a, "¥1,020,000.00")
+        # 加价: B raises by two increments; the form prices it from the feed and the server at the lock.
+        form = b.get_by_test_id("raise-form")
+        form.get_by_label("加价幅度数").fill("2")
+        expect(form.get_by_label("最高可接受报价（元）")).to_have_value("1040000.00")
+        form.get_by_role("button", name="确认加价").click()
+        expect(form.locator(".ok-box[role=status]")).to_contain_text("¥1,040,000.00")
+        board_shows(a, 4, number_b, "¥1,040,000.00")
         for room in (a, b):
-            expect(room.locator(".feed-status")).to_contain_text("收到报价 #3")
-            expect(room.get_by_test_id("bid-board").locator("tbody tr")).to_have_count(3)
+            expect(room.locator(".feed-status")).to_contain_text("收到报价 #4")
+            expect(room.get_by_test_id("bid-board").locator("tbody tr")).to_have_count(4)
         # Neither page was reloaded: the rows arrived over the open EventSource.
         assert all(room.evaluate("window.__natresNoReload === true") for room in (a, b))
         ui.shot(a, "27-auction-bidder-a")
         ui.shot(b, "28-auction-bidder-b")
         board = httpx.get(f"{api}/listings/{listing_id}/bids", timeout=20).json()
         assert [(x["seq"], x["bidder_number"], x["amount"]) for x in board] == [
-            (1, number_a, "1000000.00"), (2, number_b, "1010000.00"), (3, number_a, "1020000.00")]
+            (1, number_a, "1000000.00"), (2, number_b, "1010000.00"), (3, number_a, "1020000.00"),
+            (4, number_b, "1040000.00")]
     except BaseException:
         for name, room in rooms.items():  # what each bidder saw when it went wrong
             ui.shot(room, f"FAILED-auction-{name}")

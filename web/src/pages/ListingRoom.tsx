@@ -7,7 +7,7 @@ import { Badge, Facts, Field, Loading, Page, ProblemBox, useAction, useAsync } f
 import { DEPOSIT_STATUS, fmtMoney, fmtTime, label, LAND_USES, LISTING_STATES, METHODS, regionName, REGISTRATION_STATUS } from "../labels";
 import { useStore } from "../store";
 import { stateTone } from "./Announcements";
-import { minimumNext, type Listing, type PublicBid, type Registration, type Result } from "./tradingTypes";
+import { addMoney, minimumNext, type Listing, type PublicBid, type Registration, type Result } from "./tradingTypes";
 
 interface Live {
   state: string;
@@ -226,6 +226,7 @@ function BidderPanel({ listing }: { listing: Listing }) {
             </>
           ) : null}
           {reg.bidder_number ? <BidForm listing={listing} /> : null}
+          {reg.bidder_number && listing.method !== "tender" ? <RaiseForm listing={listing} /> : null}
           {listing.method === "listing" && reg.bidder_number && listing.state === "bidding" ? (
             <>
               {wantContinue.problem ? <ProblemBox problem={wantContinue.problem} /> : null}
@@ -272,6 +273,42 @@ function BidForm({ listing }: { listing: Listing }) {
       {bid.problem ? <ProblemBox problem={bid.problem} /> : null}
       {accepted ? <p class="ok-box" role="status">{accepted}</p> : null}
       <button type="submit" disabled={bid.busy}>{bid.busy ? "正在提交…" : "确认报价"}</button>
+    </form>
+  );
+}
+
+/** 加价: the server prices the bid at the moment it is admitted, never above the bidder's limit. */
+function RaiseForm({ listing }: { listing: Listing }) {
+  const [steps, setSteps] = useState("1");
+  const n = /^\d+$/.test(steps) ? Math.min(Math.max(Number(steps), 1), 100) : 1;
+  let priced = minimumNext(listing);
+  for (let i = 1; i < n; i++) priced = addMoney(priced, listing.increment);
+  const [limit, setLimit] = useState(priced);
+  const [accepted, setAccepted] = useState<string | null>(null);
+  const key = useRef(newIdempotencyKey());
+  const touched = useRef(false);
+  useEffect(() => {
+    if (!touched.current) setLimit(priced);
+  }, [priced]);
+  const raise = useAction(async () => {
+    const res = await api<{ seq: number; amount: string | null }>("transactions", `/api/v1/listings/${listing.id}/bids`, {
+      method: "POST", body: { raise_steps: n, max_amount: limit }, headers: { "Idempotency-Key": key.current },
+    });
+    setAccepted(`加价成功（序号 ${res.seq}，成交报价 ${res.amount ? fmtMoney(res.amount) : "—"}）`);
+    key.current = newIdempotencyKey();
+    touched.current = false;
+  });
+  return (
+    <form data-testid="raise-form" onSubmit={(e) => { e.preventDefault(); setAccepted(null); void raise.run(); }}>
+      <h3>加价</h3>
+      <Field label="加价幅度数" name="raise_steps" value={steps} required inputMode="numeric" pattern="[1-9]\d?|100"
+        onValue={setSteps} hint={`按提交时的最新价格计算：当前价 + ${n} × 加价幅度（${fmtMoney(listing.increment)}）。`} />
+      <Field label="最高可接受报价（元）" name="max_amount" value={limit} required inputMode="decimal" pattern="\d+(\.\d{1,2})?"
+        onValue={(v) => { touched.current = true; setLimit(v); }}
+        hint={`按当前价计算为 ${fmtMoney(priced)}；若他人先出价，报价随之上升，但不会超过此上限。`} />
+      {raise.problem ? <ProblemBox problem={raise.problem} /> : null}
+      {accepted ? <p class="ok-box" role="status">{accepted}</p> : null}
+      <button type="submit" class="secondary" disabled={raise.busy}>{raise.busy ? "正在提交…" : "确认加价"}</button>
     </form>
   );
 }
