@@ -198,3 +198,27 @@ async def test_a_topic_that_fails_is_held_back_while_the_others_flow(messaging):
         stop.set()
         await task
         delete_topic(missing)
+
+
+async def test_an_event_named_by_its_header_for_no_handler_is_skipped_unread(messaging):
+    # Bodies that could not even be parsed: only the header is read for types nobody here handles.
+    good = messaging.event(4)
+    producer = KafkaProducer(bootstrap_servers=infra().kafka_bootstrap)
+    for kind in ("platformtest.other.thing.v1", "platformtest.other.else.v1"):
+        producer.send(messaging.topic, key=b"agg-4", value=b"{not json", headers=[("ce_type", kind.encode())]
+                      ).get(timeout=30)
+    # A type this consumer handles is still read and checked, header or not.
+    producer.send(messaging.topic, key=b"agg-4", value=b"{not json",
+                  headers=[("ce_type", good.type.encode())]).get(timeout=30)
+    producer.send(messaging.topic, key=b"agg-4", value=good.to_bytes(), headers=[("ce_type", good.type.encode())]
+                  ).get(timeout=30)
+    producer.close()
+    consumer = messaging.consumer("g-skip")
+
+    async def done():
+        return await messaging.scalar("SELECT count(*) FROM {s}.effects") == 1
+
+    await drain(consumer, until=done)
+    await consumer.close()
+    assert await messaging.scalar("SELECT count(*) FROM {s}.parked_events") == 1  # the handled type's bad body
+    assert await messaging.scalar("SELECT reason_code FROM {s}.parked_events") == "event.schema_invalid"
