@@ -54,6 +54,8 @@ from transactions.trading import Trading
 INCREMENT = Decimal("100.00")
 START = Decimal("1000000.00")
 LEADER_PAUSE = 0.010
+# Offered 加价 loads, as shares of the raw ceiling, at which latency is measured below saturation.
+PACED = (0.25, 0.40)
 
 
 @dataclass
@@ -280,6 +282,47 @@ async def _api(port: int, listing_id: str, tokens: dict[str, str], seconds: floa
     return run
 
 
+async def _paced(port: int, listing_id: str, tokens: dict[str, str], seconds: float, rate: float) -> Run:
+    """加价 requests offered at `rate`/s in all, spread evenly over the bidders (constant throughput).
+
+    Each latency runs from the moment the request was due, not from when it could be sent: a
+    response that comes back late delays its bidder's next request, and that wait is counted
+    (no coordinated omission). A leader's refusal (already leading) counts as a rejected bid.
+    """
+    run = Run()
+    path = f"/api/v1/listings/{listing_id}/bids"
+    body = json.dumps({"raise_steps": 1, "max_amount": BUDGET}).encode()
+    names = list(tokens)
+    interval = len(names) / rate
+    started = time.perf_counter()
+
+    async def bidder(i: int, token: str) -> None:
+        conn = HttpConnection(port)
+        due = started + i / rate
+        try:
+            while due < started + seconds:
+                await asyncio.sleep(max(0.0, due - time.perf_counter()))
+                status, reply = await conn.post(
+                    path, body, {"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex})
+                took = time.perf_counter() - due
+                if status == 201:
+                    run.accepted.append(took)
+                elif status == 409:
+                    run.rejected.append(took)
+                else:
+                    run.errors += 1
+                    run.error_sample = run.error_sample or f"{status} {reply[:200]!r}"
+                due += interval
+        finally:
+            conn.close()
+
+    client_before = time.process_time()
+    await asyncio.gather(*(bidder(i, tokens[n]) for i, n in enumerate(names)))
+    run.seconds = time.perf_counter() - started
+    run.client_cpu = time.process_time() - client_before
+    return run
+
+
 async def _raw(settings: TransactionsSettings, listing_id: str, n: int, connections: int, seconds: float) -> Run:
     run = Run()
     i = settings.infra
@@ -349,6 +392,10 @@ async def _bench(*, seconds: float, n: int, workers: int, pool: int, profile: st
             await _api(port, listing_id, tokens, min(2.0, seconds), raising=False)
             procs = _tree(server.pid)
             backends = await _backends(settings, "natres-transactions-bids")
+            # Below saturation first, then flat out: each round leaves the event pipeline (relay, Kafka,
+            # audit, registry) a backlog that competes with whatever runs next on these CPUs.
+            raw_rate = len(raw.accepted) / raw.seconds
+            paced = {share: await _paced(port, listing_id, tokens, seconds, share * raw_rate) for share in PACED}
             runs = {}
             for raising in (True, False):
                 server_before, pg_before = _cpu_sum(procs), _cpu_sum(backends)
@@ -384,11 +431,20 @@ async def _bench(*, seconds: float, n: int, workers: int, pool: int, profile: st
               f"p99 of accepted = {_pct(api.accepted, 0.99):.1f} ms")
     print(_line("raw PostgreSQL UPDATE … RETURNING", raw.accepted, raw.seconds)
           + f"  (PostgreSQL {raw.pg_cpu / max(len(raw.accepted), 1) * 1e6:.0f} µs per UPDATE)")
+    for share, run in paced.items():
+        print(f"-- API, 加价 offered at {share:.0%} of raw = {share * raw_rate:.0f}/s, {n} bidders each every "
+              f"{n / (share * raw_rate) * 1000:.0f} ms (latency from the due time)")
+        print(_line("  accepted bids (201)", run.accepted, run.seconds))
+        print(_line("  refused (409: already leading)", run.rejected, run.seconds)
+              + f"  errors {run.errors} {run.error_sample}")
     head = runs[True]
     ratio = len(head.accepted) / head.seconds / raw_rate
     p99 = _pct(head.accepted, 0.99)
-    print(f"target (加价 round): accepted/raw {ratio:.1%} {'PASS' if ratio >= 0.40 else 'FAIL'} (>= 40%);"
-          f" p99 of accepted {p99:.1f} ms {'PASS' if p99 < 50 else 'FAIL'} (< 50 ms)")
+    at_target = paced[0.40]
+    p99_target = _pct(at_target.all, 0.99)
+    print(f"targets: accepted/raw at saturation {ratio:.1%} {'PASS' if ratio >= 0.40 else 'FAIL'} (>= 40%); "
+          f"p99 at 40% of raw offered {p99_target:.1f} ms {'PASS' if p99_target < 50 else 'FAIL'} (< 50 ms); "
+          f"p99 at saturation {p99:.1f} ms (= queueing: {n} bidders / throughput)")
     quote = runs[False]
     mean = sum(quote.all) / len(quote.all) if quote.all else float("nan")
     print(f"note: in the quote round a bidder needs a fresh price for each win, so its accepted bids/s stay of the "
