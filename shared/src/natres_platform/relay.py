@@ -10,7 +10,6 @@ max_block_ms); a topic still missing is held again, for up to MAX_MISSING_HOLD.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +17,7 @@ from typing import Any
 
 from kafka import KafkaAdminClient, KafkaProducer
 from kafka.errors import KafkaError
-from sqlalchemy import func, select, update
+from sqlalchemy import Text, cast, func, select, update
 
 from natres_platform.db import SessionMaker
 from natres_platform.events import CONTENT_TYPE
@@ -90,7 +89,7 @@ class OutboxRelay:
                 futures[row.id] = self._producer.send(
                     row.topic,
                     key=row.key.encode(),
-                    value=json.dumps(row.payload, ensure_ascii=False, separators=(",", ":")).encode(),
+                    value=row.payload.encode(),
                     headers=[("content-type", CONTENT_TYPE.encode()), ("ce_type", row.event_type.encode())],
                 )
             except KafkaError as exc:  # e.g. no metadata for the topic within max_block_ms
@@ -108,7 +107,10 @@ class OutboxRelay:
         """Publish one batch; returns how many rows were marked sent."""
         o = self._outbox
         held = await self._still_held()
-        query = select(o.c.id, o.c.topic, o.c.key, o.c.event_type, o.c.payload).where(o.c.published_at.is_(None))
+        # The payload as PostgreSQL prints the jsonb: no decode + re-encode per event here. Readers
+        # parse JSON (the audit log hashes the RFC 8785 form), so spacing and key order do not matter.
+        payload = cast(o.c.payload, Text).label("payload")
+        query = select(o.c.id, o.c.topic, o.c.key, o.c.event_type, payload).where(o.c.published_at.is_(None))
         if held:
             query = query.where(o.c.topic.notin_(held))
         async with self._sessionmaker() as session, session.begin():
