@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from natres_platform.app import build_app
 
 from transactions.bidders.router import router as bidders_router
+from transactions.blacklist.router import router as blacklist_router
 from transactions.bidding.fastpath import bid_fast_path
 from transactions.bidding.router import router as bidding_router
 from transactions.calendar.router import router as calendar_router
@@ -25,7 +26,7 @@ Errors are RFC 9457 `application/problem+json` with a stable `code`. Authenticat
 string in yuan; times are RFC 3339. Bids take an `Idempotency-Key` header; the live feed is SSE."""
 
 ROUTERS = (listings_router, bidders_router, bidding_router, feed_router, settlement_router, supervision_router,
-           calendar_router)
+           calendar_router, blacklist_router)
 
 
 def create_app(settings: TransactionsSettings | None = None) -> FastAPI:

@@ -7,15 +7,21 @@ from natres_platform.auth import Principal, WrongRegion
 PROVINCE = "140000"
 
 
+def jurisdiction_prefix(region: str | None) -> str | None:
+    """The prefix every county code of the region starts with ("14", "1402", "140107"); None if no region."""
+    if not region or len(region) != 6 or not region.isdigit():
+        return None
+    if region.endswith("0000"):
+        return region[:2]
+    if region.endswith("00"):
+        return region[:4]
+    return region
+
+
 def covers(region: str | None, county_code: str) -> bool:
     """Whether an office of `region` has the county `county_code` in its jurisdiction."""
-    if not region or len(region) != 6 or not region.isdigit():
-        return False
-    if region.endswith("0000"):
-        return county_code[:2] == region[:2]
-    if region.endswith("00"):
-        return county_code[:4] == region[:4]
-    return county_code == region
+    prefix = jurisdiction_prefix(region)
+    return prefix is not None and len(county_code) == 6 and county_code.startswith(prefix)
 
 
 def require_jurisdiction(principal: Principal, county_code: str) -> None:
@@ -30,6 +36,16 @@ def require_overseer(principal: Principal, county_code: str) -> None:
     """Supervisors see every listing; a trading administrator only those of their jurisdiction."""
     if not principal.has_role("supervisor"):
         require_jurisdiction(principal, county_code)
+
+
+def overseen_prefix(principal: Principal) -> str:
+    """The county-code prefix a caller oversees in lists: "" (all) for supervisors, else the admin's region."""
+    if principal.has_role("supervisor"):
+        return ""
+    prefix = jurisdiction_prefix(principal.region)
+    if prefix is None:
+        raise WrongRegion(f"交易管理员辖区 {principal.region or '(未配置)'} 无效", region=principal.region)
+    return prefix
 
 
 def require_province(principal: Principal) -> None:

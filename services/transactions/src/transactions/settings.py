@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from natres_platform.settings import ServiceSettings
@@ -68,6 +69,11 @@ class TransactionsSettings(ServiceSettings):
     contract_working_days: int = 10
     publication_working_days_land: int = 10
     publication_working_days_mining: int = 5
+    # How long a published result (结果公示) stays shown, in working days after the publication day:
+    # mining ≥ 10 (online rules). The rules give no minimum for land; 10 as for mining is the
+    # conservative default (showing longer breaks no rule, removing early might).
+    result_shown_working_days_mining: int = Field(default=10, ge=10)
+    result_shown_working_days_land: int = Field(default=10, ge=1)
     # A defaulting winner may not register for new listings for this long (0: until lifted).
     blacklist_days: int = 1095
 

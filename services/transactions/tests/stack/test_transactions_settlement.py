@@ -1,12 +1,18 @@
-"""Settlement: 成交确认书 PDF, contract signed with deposits settled, result published with the name."""
+"""Settlement: 成交确认书 PDF, contract signed with deposits settled, result published with the name and
+how long it stays shown."""
 
 from __future__ import annotations
 
 import hashlib
 import io
+from datetime import datetime
 
 import pytest
 from pypdf import PdfReader
+
+from transactions.calendar.repository import load_calendar
+from transactions.listings.terms import local_date
+from transactions.settlement.deadlines import end_of
 
 pytestmark = pytest.mark.stack
 
@@ -58,3 +64,31 @@ async def test_deal_confirmation_contract_deposits_and_publication(world):
     alerts = (await world.client.get(f"/api/v1/supervision/alerts?listing_id={listing_id}",
                                      headers=world.h("supervisor.li"))).json()
     assert "supervision.high_premium" in {a["rule"] for a in alerts}  # 90% over the start price
+
+
+@pytest.mark.parametrize("right_type", ["mining_right", "state_construction_land_use"])
+async def test_the_published_result_records_how_long_it_stays_shown(world, right_type):
+    listing_id = await world.listing(right_type=right_type)
+    await world.bidder(listing_id, "bidder.a")
+    await world.bidder(listing_id, "bidder.b")
+    assert (await world.bid(listing_id, "bidder.a", "1050000.00")).status_code == 201
+    await world.due(listing_id, close=True)
+    await world.until(listing_id, "concluded")
+    r = await world.client.post(f"/api/v1/listings/{listing_id}/contract", json={"contract_no": "晋出让合同-公示期"},
+                                headers=world.h("trader.admin"))
+    assert r.status_code == 200, r.text
+    published = await world.client.post(f"/api/v1/listings/{listing_id}/publication", headers=world.h("trader.admin"))
+    assert published.status_code == 200, published.text
+
+    result = (await world.client.get(f"/api/v1/listings/{listing_id}/result")).json()
+    published_at = datetime.fromisoformat(result["published_at"])
+    async with world.trading.uow() as uow:
+        calendar = await load_calendar(uow.session)
+    # 10 working days on the service's trading calendar: the mining minimum, and the land default
+    deadline = calendar.add_working_days(start=local_date(published_at), days=10)
+    assert datetime.fromisoformat(result["shown_until"]) == end_of(deadline.due)
+    assert result["shown_until_provisional"] is deadline.provisional
+    assert published.json()["shown_until"] == result["shown_until"]
+    [event] = await world.events(listing_id, "transactions.result.published.v1")
+    assert datetime.fromisoformat(event["data"]["shown_until"].replace("Z", "+00:00")) == end_of(deadline.due)
+    assert event["data"]["shown_until_provisional"] is deadline.provisional

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from natres_platform.auth import Principal
 from natres_platform.events import utc_now
 
-from transactions.bidders import blacklist, repository
+from transactions.bidders import repository
 from transactions.bidders.bank import BankReplayed, check_deposit, parse_deposit_notice, verify_callback
 from transactions.bidders.deposits import refund_all
 from transactions.bidders.errors import (
@@ -26,6 +26,7 @@ from transactions.bidders.errors import (
 )
 from transactions.bidders.numbers import allocate_bidder_number
 from transactions.bidders.schemas import DepositAck
+from transactions.blacklist import repository as blacklist
 from transactions.events import listing_event
 from transactions.listings.service import load as load_listing
 from transactions.listings.states import ListingState
@@ -59,7 +60,7 @@ async def register(*, trading: Trading, listing_id: str, principal: Principal, c
                                      registration_end=listing.registration_end.isoformat())
         barred = await blacklist.active(uow.session, subject=principal.subject, org_code=principal.org_code, now=now)
         if barred is not None:  # a winner who defaulted (违约) on an earlier listing
-            raise BidderBlacklisted(listing_id=barred.listing_id, reason=barred.reason,
+            raise BidderBlacklisted(blacklist_id=barred.id, listing_id=barred.listing_id, reason=barred.reason,
                                     until=barred.until.isoformat() if barred.until else None)
         try:
             async with uow.session.begin_nested():

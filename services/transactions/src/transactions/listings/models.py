@@ -63,6 +63,8 @@ listings = Table(
     Column("publication_due_at", TS),
     Column("publication_alerted_at", TS),
     Column("defaulted_at", TS),
+    Column("result_shown_until", TS),
+    Column("result_shown_provisional", Boolean),
     Column("schedule_provisional", Boolean, nullable=False, server_default="false"),
     Column("schedule_warning", Text),
     Column("created_by", Text, nullable=False),

@@ -1,4 +1,4 @@
-"""Settlement deadlines in working days after the conclusion, and which one the scheduler waits for next."""
+"""Settlement deadlines in working days after the conclusion (and after publication), and the next one due."""
 
 from __future__ import annotations
 
@@ -33,6 +33,18 @@ def due_dates(
         "publication_due_at": due(settings.publication_working_days_mining if mining
                                   else settings.publication_working_days_land),
     }
+
+
+def shown_until(
+    *, calendar: WorkdayCalendar, right_type: str, published_at: datetime, settings: Any
+) -> tuple[datetime, bool]:
+    """结果公示: the instant the result may stop being shown, and whether a day counted was a guess."""
+    # Counted like the other deadlines: the publication day itself is not a working day of the
+    # period, so the result is shown for at least the full N working days after it.
+    days = (settings.result_shown_working_days_mining if RightType(right_type).is_mineral
+            else settings.result_shown_working_days_land)
+    deadline = calendar.add_working_days(start=local_date(published_at), days=days)
+    return end_of(deadline.due), deadline.provisional
 
 
 def next_deadline(listing: Mapping[str, Any]) -> datetime | None:

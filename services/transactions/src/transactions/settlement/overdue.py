@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from natres_platform.uow import UnitOfWork
 
-from transactions.bidders import blacklist
 from transactions.bidders import repository as bidders
 from transactions.bidders.deposits import forfeit, refund_all
+from transactions.blacklist.service import list_defaulter
 from transactions.events import listing_event, money
 from transactions.feed import repository as feed
 from transactions.listings import repository
@@ -55,15 +55,8 @@ async def default_winner(*, uow: UnitOfWork, trading: Trading, listing: Any, now
     # the other bidders are refunded as at a signed contract: they did not win
     await refund_all(uow=uow, listing=listing, actor=SYSTEM_ACTOR, now=now, reason="not_winner",
                      except_registration=winner.id)
-    days = trading.settings.blacklist_days
-    until = now + timedelta(days=days) if days > 0 else None
-    if await blacklist.add(uow.session, registration=winner, listing_id=listing.id, reason=DEFAULT_REASON, now=now,
-                           until=until):
-        uow.record(listing_event(
-            type="transactions.bidder.blacklisted.v1", listing=listing, actor=SYSTEM_ACTOR,
-            data={"registration_id": winner.id, "bidder_subject": winner.bidder_subject, "org_code": winner.org_code,
-                  "reason": DEFAULT_REASON, "listed_at": now, "until": until},
-        ))
+    await list_defaulter(uow=uow, trading=trading, listing=listing, winner=winner, reason=DEFAULT_REASON,
+                         actor=SYSTEM_ACTOR, now=now)
     # The registry opened the winner's registration on deal.concluded; this tells it the deal fell through.
     uow.record(listing_event(
         type="transactions.deal.defaulted.v1", listing=listing, actor=SYSTEM_ACTOR,

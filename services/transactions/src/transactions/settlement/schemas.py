@@ -42,3 +42,6 @@ class ResultRead(BaseModel):
     deal_confirmation_no: str
     contract_no: str
     published_at: datetime
+    shown_until: datetime | None = Field(description="公示 stays shown at least until then (working days after "
+                                                     "publication: 10 for mining rights, land as configured)")
+    shown_until_provisional: bool | None = Field(description="a day counted lies in a year without holiday data")

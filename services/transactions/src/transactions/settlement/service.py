@@ -23,7 +23,7 @@ from transactions.listings.states import ListingState, Transition
 from transactions.listings.terms import RightType
 from transactions.listings.transitions import apply_transition
 from transactions.regions import require_jurisdiction
-from transactions.settlement.deadlines import due_dates, next_deadline
+from transactions.settlement.deadlines import due_dates, next_deadline, shown_until
 from transactions.settlement.errors import (
     ConfirmationNotYours,
     ContractAlreadySigned,
@@ -141,7 +141,7 @@ async def sign_contract(*, trading: Trading, listing_id: str, contract_no: str, 
 
 
 async def publish_result(*, trading: Trading, listing_id: str, actor: Principal) -> Any:
-    """公示: the winner's name becomes public (identities were hidden until now)."""
+    """公示: the winner's name becomes public, shown at least until a date counted in working days."""
     now = utc_now()
     async with trading.uow() as uow:
         row = await load_listing(uow, listing_id=listing_id, lock=True)
@@ -153,7 +153,10 @@ async def publish_result(*, trading: Trading, listing_id: str, actor: Principal)
         if row.published_at is not None:
             return row
         winner = await bidders.get(uow.session, registration_id=row.winner_registration_id)
-        changes = {"published_at": now, "updated_at": now}
+        until, provisional = shown_until(calendar=await load_calendar(uow.session), right_type=row.right_type,
+                                         published_at=now, settings=trading.settings)
+        changes = {"published_at": now, "result_shown_until": until, "result_shown_provisional": provisional,
+                   "updated_at": now}
         changes["next_action_at"] = next_deadline({**row._mapping, **changes})
         row = await repository.update_row(uow.session, listing_id=listing_id, values=changes)
         result = result_data(row, winner)
@@ -165,11 +168,13 @@ async def publish_result(*, trading: Trading, listing_id: str, actor: Principal)
 
 
 def result_data(listing: Any, winner: Any) -> dict[str, Any]:
-    """The published result: who won, at what price, under which confirmation."""
+    """The published result: who won, at what price, under which confirmation, shown until when."""
     return {
         "unit_id": listing.unit_id, "unit_code": listing.unit_code, "right_type": listing.right_type,
         "method": listing.method, "price": money(listing.final_price), "bidder_number": winner.bidder_number,
         "winner_name": winner.bidder_name, "winner_org_code": winner.org_code,
         "deal_confirmation_no": listing.deal_confirmation_no, "contract_no": listing.contract_no,
         "published_at": listing.published_at,
+        # null for results published before the display period was recorded (migration 0009)
+        "shown_until": listing.result_shown_until, "shown_until_provisional": listing.result_shown_provisional,
     }
