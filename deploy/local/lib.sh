@@ -27,11 +27,34 @@ live_pid() {
   [[ -s "$file" ]] || return 1
   pid="$(head -n1 "$file" | tr -dc 0-9)"
   [[ -n "$pid" ]] || return 1
-  if kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$marker"; then
-    echo "$pid"
-    return 0
-  fi
+  for _ in 1 2 3; do
+    kill -0 "$pid" 2>/dev/null || return 1
+    if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$marker"; then
+      echo "$pid"
+      return 0
+    fi
+    # Between two exec calls (setsid -> nice -> java) the command line can be momentarily
+    # unreadable: look again before calling the process someone else.
+    sleep 0.1
+  done
   return 1
+}
+
+# Start "$2..." detached in a session of its own and record ITS pid in $1. The process writes its
+# pid itself just before exec: neither setsid forking (when the caller runs with job control, the
+# background job leads its process group) nor the instants between exec calls can leave a wrong
+# pid behind. The caller's redirections become the daemon's stdin/stdout/stderr.
+launch() {
+  local pidf="$1" i
+  shift
+  rm -f "$pidf"
+  # shellcheck disable=SC2016  # $$, $0 and $@ belong to the inner shell
+  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pidf" "$@" &
+  for ((i = 0; i < 200; i++)); do
+    [[ -s "$pidf" ]] && return 0
+    sleep 0.05
+  done
+  die "could not start $1: no pid recorded in $pidf"
 }
 
 # Wait up to $2 seconds for pid $1 to exit: status 0 once it has, 1 if it is still alive.

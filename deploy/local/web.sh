@@ -175,9 +175,8 @@ cmd_start() {
       die "port $PORT is taken by another process: set NATRES_WEB_PORT (and NATRES_PUBLIC_BASE_URL)"
     fi
     log "nginx: starting on http://$HOST:$PORT (registry $REGISTRY_PORT, transactions $TRANSACTIONS_PORT, audit $AUDIT_PORT)"
-    setsid "$NGINX" -p "$WEB_STATE" -c "$CONF" -e "$LOGS/web-nginx-error.log" -g 'daemon off;' \
-      >>"$LOGS/web-nginx.out" 2>&1 </dev/null &
-    echo $! >"$PID_FILE"
+    launch "$PID_FILE" "$NGINX" -p "$WEB_STATE" -c "$CONF" -e "$LOGS/web-nginx-error.log" -g 'daemon off;' \
+      >>"$LOGS/web-nginx.out" 2>&1 </dev/null
   fi
   local i
   for ((i = 0; i < 100; i++)); do

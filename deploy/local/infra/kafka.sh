@@ -55,12 +55,11 @@ kafka_launch() {
       || { cat "$LOGS/kafka/format.log" >&2; die "kafka storage format failed"; }
   fi
   log "kafka: starting on 127.0.0.1:$KAFKA_PORT (controller $KAFKA_CTRL_PORT)"
-  # setsid: own process group, so stop can signal exactly this tree. nice: only the services'
+  # launch: own session, so stop can signal exactly this tree. nice: only the services'
   # background workers talk to the broker; on a shared host the API processes come first.
-  setsid nohup nice -n "${NATRES_KAFKA_NICE:-10}" "$KAFKA_JAVA" -Xms512m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
-    -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true "${logopts[@]}" \
-    -cp "$cp" kafka.Kafka "$KAFKA_CONF" >"$LOGS/kafka.out" 2>&1 </dev/null &
-  echo $! >"$KAFKA_PID"
+  launch "$KAFKA_PID" nohup nice -n "${NATRES_KAFKA_NICE:-10}" "$KAFKA_JAVA" -Xms512m -Xmx512m -XX:+UseG1GC \
+    -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true "${logopts[@]}" \
+    -cp "$cp" kafka.Kafka "$KAFKA_CONF" >"$LOGS/kafka.out" 2>&1 </dev/null
 }
 
 # Ready = the broker answers admin requests; then the topics are ensured.

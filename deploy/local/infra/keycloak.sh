@@ -91,13 +91,12 @@ kc_launch() {
   JAVA_HOME="$(kc_java_home)" \
   JAVA_OPTS_KC_HEAP="-Xms128m -Xmx768m" \
   KC_BOOTSTRAP_ADMIN_USERNAME="$KC_ADMIN_USER" KC_BOOTSTRAP_ADMIN_PASSWORD="$KC_ADMIN_PASSWORD" \
-    setsid nohup "$KC_HOME/bin/kc.sh" start --optimized \
+    launch "$KC_PID" nohup "$KC_HOME/bin/kc.sh" start --optimized \
       --http-enabled=true --http-host=127.0.0.1 --http-port="$KC_PORT" \
       --http-management-port="$KC_MGMT_PORT" \
       --hostname="$KC_URL" --hostname-strict=true \
       --import-realm --log-level=info \
-      >"$LOGS/keycloak.out" 2>&1 </dev/null &
-  echo $! >"$KC_PID"
+      >"$LOGS/keycloak.out" 2>&1 </dev/null
 }
 
 kc_wait() {
