@@ -92,6 +92,13 @@ def test_each_role_logs_in_with_its_dev_password(service):
             assert conn.execute("SHOW search_path").fetchone()[0].startswith(service)
 
 
+@pytest.mark.parametrize("service", SERVICES)
+def test_app_sessions_idle_in_a_transaction_are_ended(service):
+    # A stuck session must not hold a snapshot (and every dead version of a hot row) for ever.
+    with connect(f"{service}_app") as conn:
+        assert conn.execute("SHOW idle_in_transaction_session_timeout").fetchone()[0] == "5min"
+
+
 def test_registry_app_cannot_create_in_transactions_schema():
     with connect("registry_app") as conn:
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied for schema transactions"):

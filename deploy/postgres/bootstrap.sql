@@ -80,6 +80,11 @@ BEGIN
                        owner_role, current_database(), s);
         EXECUTE format('ALTER ROLE %I IN DATABASE %I SET search_path = %I, public',
                        app_role, current_database(), s);
+        -- A runtime session left idle inside a transaction (a stuck or stopped process) keeps a
+        -- snapshot open, and with it every dead version of a hot row (a busy listing's bids slow
+        -- to a crawl behind one). The services never idle in a transaction that long.
+        EXECUTE format('ALTER ROLE %I IN DATABASE %I SET idle_in_transaction_session_timeout = %L',
+                       app_role, current_database(), '5min');
     END LOOP;
 END
 $bootstrap$;
