@@ -11,14 +11,21 @@ Debian's /usr/bin/chromium (deploy/local/web.sh install).
 
 from __future__ import annotations
 
+import asyncio
 import os
+import random
 import re
 import subprocess
+import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
 import pytest
+from natres_platform.testing import password_token
+from registry.units.codes import unit_code_for
 
 try:
     from playwright import sync_api
@@ -143,3 +150,128 @@ class UI:
 @pytest.fixture(scope="session")
 def ui() -> UI:
     return UI()
+
+
+@pytest.fixture(scope="session")
+def surveyed_unit(base_url):
+    """Registers a surveyed parcel (地籍调查成果) near 原平 as 原平市's registrar: surveyed_unit(name=...)."""
+    rng = random.Random()
+    headers = {"Authorization": f"Bearer {password_token('registrar.yp')}"}
+
+    def register(*, name: str, size: float = 0.0006) -> dict:
+        for _ in range(5):  # retrying a rare overlap with another test's unit elsewhere
+            lon, lat = round(rng.uniform(112.60, 112.85), 6), round(rng.uniform(38.62, 38.85), 6)
+            square = {"type": "Polygon", "coordinates": [[[lon, lat], [lon + size, lat], [lon + size, lat + size],
+                                                          [lon, lat + size], [lon, lat]]]}
+            code = unit_code_for(county_code="140981", parcel_seq=rng.randint(1, 99_999),
+                                 cadastral_zone=rng.randint(1, 999), cadastral_subzone=rng.randint(1, 999))
+            r = httpx.post(f"{base_url}/api/registry/api/v1/units", headers=headers, timeout=30,
+                           json={"code": code, "geometry": square, "name": name})
+            if r.status_code == 201:
+                return {**r.json(), "centre": (lon + size / 2, lat + size / 2)}
+            assert r.status_code == 409, r.text
+        pytest.fail("could not place a unit without overlap")
+
+    return register
+
+
+@pytest.fixture(scope="session")
+def qualified_auction(base_url, surveyed_unit):
+    """qualified_auction() -> the id of a 拍卖 in 报名 where bidder.a and bidder.b are qualified."""
+    return lambda: _auction_with_two_qualified_bidders(base_url, surveyed_unit)
+
+
+def _bearer(username: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {password_token(username)}"}
+
+
+def _create_auction_in_registration(unit_id: str, *, window: float) -> str:
+    """Like `natres-transactions demo`: the service layer in-process with a back-dated announcement.
+
+    Registration is open now and closes `window` seconds after creation; bidding opens one second
+    later (the running worker's scheduler). The schedule must be right at creation: a later term
+    revision does not move the scheduler's next action. Runs in its own thread: Playwright's sync
+    API owns this thread's event loop.
+    """
+    from transactions.closing.service import run_due
+    from transactions.listings import service as listings
+    from transactions.listings.schemas import ListingCreate
+    from transactions.listings.states import Transition
+    from transactions.settings import TransactionsSettings
+    from transactions.trading import Trading
+
+    async def make() -> str:
+        trading = Trading.build(TransactionsSettings(allow_provisional_calendar=True))
+        try:
+            admin = await trading.ctx.verifier.verify(password_token("trader.admin"))
+            now = datetime.now(UTC)
+            closes = now + timedelta(seconds=window)
+            data = ListingCreate(
+                title="网页测试：拍卖出让（竞价）", unit_id=unit_id, right_type="state_construction_land_use",
+                method="auction", land_use="industrial", term_years=50,
+                announcement_at=now - timedelta(days=40), registration_start=now - timedelta(days=39),
+                registration_end=closes, deposit_deadline=closes, bidding_start=closes + timedelta(seconds=1),
+                listing_start=now - timedelta(days=20), listing_end=now + timedelta(days=5),
+                start_price=Decimal("1000000.00"), increment=Decimal("10000.00"), reserve_price=Decimal("1000000.00"),
+                deposit=Decimal("200000.00"),
+            )
+            row = await listings.create_listing(trading=trading, data=data, actor=admin)
+            await listings.change_state(trading=trading, listing_id=row.id, event=Transition.ANNOUNCED, actor=admin)
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 15
+            while loop.time() < deadline:  # the registry marks the unit in trade, then registration opens
+                await run_due(trading=trading)
+                async with trading.uow() as uow:
+                    if (await listings.load(uow, listing_id=row.id)).state == "registration":
+                        return row.id
+                await asyncio.sleep(0.25)
+            raise AssertionError(f"listing {row.id} did not open registration (is the registry worker running?)")
+        finally:
+            close = getattr(trading, "aclose", None) or trading.ctx.aclose
+            await close()
+
+    out: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            out["id"] = asyncio.run(make())
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
+            out["error"] = exc
+
+    t = threading.Thread(target=run)
+    t.start()
+    t.join(60)
+    if "error" in out:
+        raise out["error"]  # type: ignore[misc]
+    return str(out["id"])
+
+
+def _auction_with_two_qualified_bidders(base_url: str, surveyed_unit) -> str:
+    """A 拍卖 in 报名 with bidder.a and bidder.b registered, deposits paid, qualified (API calls).
+
+    Registration closes a few seconds after creation so bidding opens soon after; should the
+    registry be slow to mark the unit in trade (registration opens only then), the window may pass
+    before both qualified: then once more with a wider window.
+    """
+    api = f"{base_url}/api/transactions/api/v1"
+    for window, last in ((8, False), (30, True)):
+        unit = surveyed_unit(name="原平市网页测试拍卖宗地")
+        listing_id = _create_auction_in_registration(unit["id"], window=window)
+        done = 0
+        for bidder in ("bidder.a", "bidder.b"):  # 报名, deposit through the simulated bank, 资格审核
+            reg = httpx.post(f"{api}/listings/{listing_id}/registrations", headers=_bearer(bidder), timeout=20)
+            if reg.status_code != 201 and not last:
+                break
+            assert reg.status_code == 201, reg.text
+            pay = httpx.post(f"{api}/simbank/payments", json={"registration_id": reg.json()["id"]},
+                             headers=_bearer(bidder), timeout=20)
+            assert pay.status_code == 200 and pay.json()["status"] == "deposit_confirmed", pay.text
+            ok = httpx.post(f"{api}/listings/{listing_id}/registrations/{reg.json()['id']}/qualify",
+                            headers=_bearer("trader.admin"), timeout=20)
+            if ok.status_code != 200 and not last:
+                break
+            assert ok.status_code == 200 and ok.json()["bidder_number"], ok.text
+            done += 1
+        if done == 2:
+            return listing_id
+    raise AssertionError("unreachable")

@@ -8,7 +8,7 @@
 4. Two bidders in separate browsers bid in a live auction and each sees the other's bids arrive
    over the SSE feed, without reloading.
 5. The auditor finds the journey's events by subject and the browser verifies an inclusion proof.
-Plus the register-book viewer ("as of", stated purpose).
+The map drawing with the keyboard, the book viewer and the OGC links are in test_web_pages.py.
 
 Why a registrar registers the unit first: the registry files applications against units from the
 cadastral survey (POST /api/v1/units is for the registrar of the unit's county or an admin; an
@@ -24,21 +24,16 @@ as trader.admin, bidding, the feed) goes through the running APIs behind nginx.
 
 from __future__ import annotations
 
-import asyncio
 import io
-import random
 import re
 import subprocess
-import threading
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from natres_platform.testing import password_token
-from registry.units.codes import unit_code_for
 
 pytestmark = pytest.mark.stack
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (PyPI) is not installed in this environment")
@@ -47,7 +42,6 @@ expect = sync_api.expect
 BEIJING = ZoneInfo("Asia/Shanghai")
 ZHANG_ID = "140107199001011230"  # valid GB 11643 check digit
 PDF = b"%PDF-1.4\n%natres web test\n"
-_rng = random.Random()
 
 
 def _auth(username: str) -> dict[str, str]:
@@ -60,22 +54,6 @@ def _context(browser, **extra):
     ctx = browser.new_context(**options)
     ctx.set_default_timeout(20_000)
     return ctx
-
-
-def _register_surveyed_unit(base_url: str, *, name: str, size: float = 0.0006) -> dict:
-    """原平市's registrar registers a surveyed parcel (地籍调查成果) near 原平 (retrying a rare overlap)."""
-    for _ in range(5):
-        lon, lat = round(_rng.uniform(112.60, 112.85), 6), round(_rng.uniform(38.62, 38.85), 6)
-        square = {"type": "Polygon", "coordinates": [[[lon, lat], [lon + size, lat], [lon + size, lat + size],
-                                                      [lon, lat + size], [lon, lat]]]}
-        code = unit_code_for(county_code="140981", parcel_seq=_rng.randint(1, 99_999),
-                             cadastral_zone=_rng.randint(1, 999), cadastral_subzone=_rng.randint(1, 999))
-        r = httpx.post(f"{base_url}/api/registry/api/v1/units", json={"code": code, "geometry": square, "name": name},
-                       headers=_auth("registrar.yp"), timeout=30)
-        if r.status_code == 201:
-            return {**r.json(), "centre": (lon + size / 2, lat + size / 2)}
-        assert r.status_code == 409, r.text  # overlap with another test's unit: try elsewhere
-    pytest.fail("could not place a unit without overlap")
 
 
 def _open_application(pg, base_url: str, ui, username: str, number: str, tab: str | None = None) -> None:
@@ -103,8 +81,8 @@ def journey() -> dict:
 # --- 1-3: draw, file across counties, accept / review / record / certify, PDF + QR ----------------
 
 def test_citizen_draws_a_boundary_files_across_the_pilot_zone_and_gets_a_verifiable_certificate(
-        ui, browser, base_url, journey, tmp_path: Path):
-    unit = _register_surveyed_unit(base_url, name="原平市网页测试宗地")
+        ui, browser, base_url, journey, surveyed_unit, tmp_path: Path):
+    unit = surveyed_unit(name="原平市网页测试宗地")
     journey["unit_id"], journey["unit_code"] = unit["id"], unit["code"]
     cx, cy = unit["centre"]
 
@@ -275,99 +253,7 @@ def test_citizen_draws_a_boundary_files_across_the_pilot_zone_and_gets_a_verifia
 
 # --- 4: a live auction, two bidders, each sees the other's bids ----------------------------------
 
-def _create_auction_in_registration(unit_id: str, *, window: float) -> str:
-    """Like `natres-transactions demo`: the service layer in-process with a back-dated announcement.
-
-    Registration is open now and closes `window` seconds after creation; bidding opens one second
-    later (the running worker's scheduler). The schedule must be right at creation: a later term
-    revision does not move the scheduler's next action. Runs in its own thread: Playwright's sync
-    API owns this thread's event loop.
-    """
-    from transactions.closing.service import run_due
-    from transactions.listings import service as listings
-    from transactions.listings.schemas import ListingCreate
-    from transactions.listings.states import Transition
-    from transactions.settings import TransactionsSettings
-    from transactions.trading import Trading
-
-    async def make() -> str:
-        trading = Trading.build(TransactionsSettings(allow_provisional_calendar=True))
-        try:
-            admin = await trading.ctx.verifier.verify(password_token("trader.admin"))
-            now = datetime.now(UTC)
-            closes = now + timedelta(seconds=window)
-            data = ListingCreate(
-                title="网页测试：拍卖出让（竞价）", unit_id=unit_id, right_type="state_construction_land_use",
-                method="auction", land_use="industrial", term_years=50,
-                announcement_at=now - timedelta(days=40), registration_start=now - timedelta(days=39),
-                registration_end=closes, deposit_deadline=closes, bidding_start=closes + timedelta(seconds=1),
-                listing_start=now - timedelta(days=20), listing_end=now + timedelta(days=5),
-                start_price=Decimal("1000000.00"), increment=Decimal("10000.00"), reserve_price=Decimal("1000000.00"),
-                deposit=Decimal("200000.00"),
-            )
-            row = await listings.create_listing(trading=trading, data=data, actor=admin)
-            await listings.change_state(trading=trading, listing_id=row.id, event=Transition.ANNOUNCED, actor=admin)
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + 15
-            while loop.time() < deadline:  # the registry marks the unit in trade, then registration opens
-                await run_due(trading=trading)
-                async with trading.uow() as uow:
-                    if (await listings.load(uow, listing_id=row.id)).state == "registration":
-                        return row.id
-                await asyncio.sleep(0.25)
-            raise AssertionError(f"listing {row.id} did not open registration (is the registry worker running?)")
-        finally:
-            close = getattr(trading, "aclose", None) or trading.ctx.aclose
-            await close()
-
-    out: dict[str, object] = {}
-
-    def run() -> None:
-        try:
-            out["id"] = asyncio.run(make())
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
-            out["error"] = exc
-
-    t = threading.Thread(target=run)
-    t.start()
-    t.join(60)
-    if "error" in out:
-        raise out["error"]  # type: ignore[misc]
-    return str(out["id"])
-
-
-def _auction_with_two_qualified_bidders(base_url: str) -> str:
-    """A 拍卖 in 报名 with bidder.a and bidder.b registered, deposits paid, qualified (API calls).
-
-    Registration closes a few seconds after creation so bidding opens soon after; should the
-    registry be slow to mark the unit in trade (registration opens only then), the window may pass
-    before both qualified: then once more with a wider window.
-    """
-    api = f"{base_url}/api/transactions/api/v1"
-    for window, last in ((8, False), (30, True)):
-        unit = _register_surveyed_unit(base_url, name="原平市网页测试拍卖宗地")
-        listing_id = _create_auction_in_registration(unit["id"], window=window)
-        done = 0
-        for bidder in ("bidder.a", "bidder.b"):  # 报名, deposit through the simulated bank, 资格审核
-            reg = httpx.post(f"{api}/listings/{listing_id}/registrations", headers=_auth(bidder), timeout=20)
-            if reg.status_code != 201 and not last:
-                break
-            assert reg.status_code == 201, reg.text
-            pay = httpx.post(f"{api}/simbank/payments", json={"registration_id": reg.json()["id"]},
-                             headers=_auth(bidder), timeout=20)
-            assert pay.status_code == 200 and pay.json()["status"] == "deposit_confirmed", pay.text
-            ok = httpx.post(f"{api}/listings/{listing_id}/registrations/{reg.json()['id']}/qualify",
-                            headers=_auth("trader.admin"), timeout=20)
-            if ok.status_code != 200 and not last:
-                break
-            assert ok.status_code == 200 and ok.json()["bidder_number"], ok.text
-            done += 1
-        if done == 2:
-            return listing_id
-    raise AssertionError("unreachable")
-
-
-def test_two_bidders_see_each_others_bids_live_in_an_auction(ui, browser, base_url, journey):
+def test_two_bidders_see_each_others_bids_live_in_an_auction(ui, browser, base_url, journey, qualified_auction):
     api = f"{base_url}/api/transactions/api/v1"
     rooms = {}
     contexts = []
@@ -380,7 +266,7 @@ def test_two_bidders_see_each_others_bids_live_in_an_auction(ui, browser, base_u
             room.goto(f"{base_url}/announcements")
             ui.login(room, bidder)
             rooms[bidder] = room
-        listing_id = _auction_with_two_qualified_bidders(base_url)
+        listing_id = qualified_auction()
         journey["listing_id"] = listing_id
         for room in rooms.values():
             room.goto(f"{base_url}/listings/{listing_id}")
@@ -496,90 +382,3 @@ def test_auditor_finds_the_journey_events_by_subject_and_verifies_an_inclusion_p
 
 
 # --- usability: drawing by keyboard, a crossed outline refused, the book on a phone -------------
-
-def test_boundary_can_be_drawn_with_the_keyboard_and_a_crossed_outline_is_refused(ui, page, base_url):
-    page.goto(base_url + "/")
-    ui.login(page, "citizen.zhang")
-    page.goto(base_url + "/applications/new")
-    expect(page.get_by_test_id("map")).to_have_attribute("data-map-state", "loaded", timeout=30_000)
-    locate = page.get_by_label("定位到经纬度")
-    locate.focus()
-    page.keyboard.type("112.7300,38.7200")
-    page.keyboard.press("Enter")  # jumps; the form is not submitted
-    expect(page.locator("main h1")).to_have_text("新建登记申请")
-    start = page.get_by_role("button", name="绘制边界")
-    start.focus()
-    page.keyboard.press("Enter")
-    canvas = page.locator(".map-frame .maplibregl-canvas")
-    expect(canvas).to_be_focused()  # drawing starts on the map, ready for the keys
-    expect(page.locator("#draw-keys")).to_contain_text("空格键在地图中心")
-    status = page.get_by_test_id("draw-status")
-
-    def pan(key: str, times: int = 2) -> None:
-        for _ in range(times):
-            page.keyboard.press(key)
-            page.wait_for_timeout(450)  # MapLibre eases each 100 px step over 300 ms
-
-    # A bow-tie: (0,0) → (right, up) → (right, 0) → (0, up) crosses itself.
-    page.keyboard.press(" ")
-    pan("ArrowRight"); pan("ArrowUp")
-    page.keyboard.press(" ")
-    pan("ArrowDown")
-    page.keyboard.press(" ")
-    pan("ArrowLeft")
-    pan("ArrowUp")
-    page.keyboard.press(" ")
-    expect(status).to_contain_text("已添加 4 个顶点")
-    page.keyboard.press("Enter")
-    expect(page.locator(".draw-tools .problem")).to_contain_text("边界线自相交")
-    expect(status).to_contain_text("正在绘制")
-    # Undo the last two; the corner at the map centre (0, up) closes a proper triangle.
-    page.keyboard.press("Backspace")
-    page.keyboard.press("Backspace")
-    expect(status).to_contain_text("已添加 2 个顶点")
-    page.keyboard.press(" ")
-    page.keyboard.press("Enter")
-    expect(status).to_contain_text("已绘制边界：3 个顶点")
-    expect(page.locator(".draw-tools .problem")).to_have_count(0)
-    ui.shot(page, "31-keyboard-drawn-triangle")
-    assert page.natres_errors == []
-
-
-def test_book_viewer_asks_for_the_purpose_in_chinese_and_fits_a_phone(ui, browser, base_url):
-    unit = _register_surveyed_unit(base_url, name="原平市网页测试查询宗地")  # held by nobody yet
-    phone = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 375, "height": 740},
-                                is_mobile=True, has_touch=True)
-    phone.set_default_timeout(20_000)
-    try:
-        pg = phone.new_page()
-        pg.goto(f"{base_url}/book?unit={unit['code']}")  # protected: to the login form and back
-        pg.wait_for_url(re.compile(r"/realms/natres/protocol/openid-connect/auth"))
-        pg.locator("#username").fill("citizen.zhang")
-        pg.locator("#password").fill("demo1234")
-        pg.locator("#kc-login").click()
-        problem = pg.locator(".problem").first
-        expect(problem.locator(".problem-title strong")).to_have_text("查询他人登记资料须说明查询目的")
-        expect(problem.locator(".problem-code")).to_have_text("query.purpose_required")
-        expect(problem).to_contain_text("HTTP 403")
-        assert pg.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-        ui.shot(pg, "32-phone-book-purpose-required")
-        pg.get_by_label("查询目的").fill("拟受让该宗地，了解权属状况")
-        pg.get_by_role("button", name="查询登记簿").click()
-        expect(pg.get_by_test_id("book-scope")).to_contain_text("查询目的：拟受让该宗地，了解权属状况")
-        expect(pg.get_by_test_id("book-current")).to_contain_text("登记簿尚无此单元的记载")
-        assert pg.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-        ui.shot(pg, "33-phone-book-with-purpose")
-        pg.goto(base_url + "/applications/new")
-        expect(pg.get_by_test_id("map")).to_have_attribute("data-map-state", "loaded", timeout=30_000)
-        expect(pg.get_by_role("button", name="绘制边界")).to_be_visible()
-        assert pg.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-        ui.shot(pg, "34-phone-new-application")
-    finally:
-        phone.close()
-
-
-def test_ogc_links_point_back_through_the_proxy(base_url):
-    body = httpx.get(f"{base_url}/api/registry/ogc/collections", timeout=20).json()
-    hrefs = [link["href"] for link in body["links"]]
-    hrefs += [link["href"] for c in body["collections"] for link in c["links"]]
-    assert hrefs and all(h.startswith(f"{base_url}/api/registry/") for h in hrefs), hrefs[:3]
