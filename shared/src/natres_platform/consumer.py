@@ -43,6 +43,26 @@ class Outcome:
         return cls("refused", event_id, event_type, code, reason)
 
 
+def subscribe(*, bootstrap: str, group_id: str, topics: list[str], max_poll_records: int = 200,
+              **options: Any) -> KafkaConsumer:
+    """A group member that commits its offsets itself (after the effect) and starts at the earliest offset."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap,
+        group_id=group_id,
+        client_id=group_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_poll_records=max_poll_records,
+        # Under load the broker answers a fetch once 32 KiB are there or 500 ms (its default) have passed: fewer,
+        # fuller fetches cost the broker and this process far less CPU per event; a quiet topic, +0.5 s at most.
+        fetch_min_bytes=32 * 1024,
+        fetch_max_wait_ms=500,
+        **options,
+    )
+    consumer.subscribe(topics)
+    return consumer
+
+
 class InboxConsumer:
     """Reads topics in a consumer group and applies each event's effect exactly once."""
 
@@ -83,22 +103,9 @@ class InboxConsumer:
         return await asyncio.get_running_loop().run_in_executor(self._thread, fn, *args)
 
     def _connect(self) -> KafkaConsumer:
-        consumer = KafkaConsumer(
-            bootstrap_servers=self._bootstrap,
-            group_id=self._group_id,
-            client_id=self._group_id,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            max_poll_records=200,
-            # Under load the broker answers a fetch once 32 KiB are there or 500 ms (its default) have passed: fewer,
-            # fuller fetches cost the broker and this process far less CPU per event; a quiet topic, +0.5 s at most.
-            fetch_min_bytes=32 * 1024,
-            fetch_max_wait_ms=500,
-            session_timeout_ms=self._session_timeout_ms,
-            heartbeat_interval_ms=max(1000, self._session_timeout_ms // 4),
-        )
-        consumer.subscribe(self._topics)
-        return consumer
+        return subscribe(bootstrap=self._bootstrap, group_id=self._group_id, topics=self._topics,
+                         session_timeout_ms=self._session_timeout_ms,
+                         heartbeat_interval_ms=max(1000, self._session_timeout_ms // 4))
 
     @property
     def topics(self) -> list[str]:

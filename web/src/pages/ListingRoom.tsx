@@ -247,32 +247,44 @@ function BidderPanel({ listing }: { listing: Listing }) {
   );
 }
 
-function BidForm({ listing }: { listing: Listing }) {
-  const min = minimumNext(listing);
-  const [amount, setAmount] = useState(min);
+interface PlacedBid { seq: number; amount: string | null }
+
+/** What both bid forms share: an amount that follows `suggested` (kept current by the feed) until the
+ * bidder edits it, and one idempotency key per bid — a retry of the same bid reuses it. */
+function useBid(listing: Listing, suggested: string, body: (amount: string) => object, done: (res: PlacedBid) => string) {
+  const [amount, setAmount] = useState(suggested);
   const [accepted, setAccepted] = useState<string | null>(null);
   const key = useRef(newIdempotencyKey());
   const touched = useRef(false);
   useEffect(() => {
-    if (!touched.current) setAmount(min);
-  }, [min]);
-  const bid = useAction(async () => {
-    const res = await api<{ seq: number; amount: string | null }>("transactions", `/api/v1/listings/${listing.id}/bids`, {
-      method: "POST", body: { amount }, headers: { "Idempotency-Key": key.current },
+    if (!touched.current) setAmount(suggested);
+  }, [suggested]);
+  const action = useAction(async () => {
+    const res = await api<PlacedBid>("transactions", `/api/v1/listings/${listing.id}/bids`, {
+      method: "POST", body: body(amount), headers: { "Idempotency-Key": key.current },
     });
-    setAccepted(`报价已被接受（序号 ${res.seq}${res.amount ? `，${fmtMoney(res.amount)}` : "，密封"}）`);
-    key.current = newIdempotencyKey(); // next quote, next key; a retry of this one reuses it
+    setAccepted(done(res));
+    key.current = newIdempotencyKey(); // next bid, next key
     touched.current = false;
   });
+  const edit = (v: string) => { touched.current = true; setAmount(v); };
+  const submit = (e: Event) => { e.preventDefault(); setAccepted(null); void action.run(); };
+  return { amount, edit, accepted, action, submit };
+}
+
+function BidForm({ listing }: { listing: Listing }) {
+  const min = minimumNext(listing);
+  const bid = useBid(listing, min, (amount) => ({ amount }),
+    (res) => `报价已被接受（序号 ${res.seq}${res.amount ? `，${fmtMoney(res.amount)}` : "，密封"}）`);
   return (
-    <form onSubmit={(e) => { e.preventDefault(); setAccepted(null); void bid.run(); }}>
+    <form onSubmit={bid.submit}>
       <h3>报价</h3>
-      <Field label="报价金额（元）" name="amount" value={amount} required inputMode="decimal" pattern="\d+(\.\d{1,2})?"
-        onValue={(v) => { touched.current = true; setAmount(v); }}
+      <Field label="报价金额（元）" name="amount" value={bid.amount} required inputMode="decimal" pattern="\d+(\.\d{1,2})?"
+        onValue={bid.edit}
         hint={listing.method === "tender" ? "招标为密封报价，开标前任何人不可见。" : `最低可报 ${fmtMoney(min)}（当前价 + 加价幅度）；报价不可撤回。`} />
-      {bid.problem ? <ProblemBox problem={bid.problem} /> : null}
-      {accepted ? <p class="ok-box" role="status">{accepted}</p> : null}
-      <button type="submit" disabled={bid.busy}>{bid.busy ? "正在提交…" : "确认报价"}</button>
+      {bid.action.problem ? <ProblemBox problem={bid.action.problem} /> : null}
+      {bid.accepted ? <p class="ok-box" role="status">{bid.accepted}</p> : null}
+      <button type="submit" disabled={bid.action.busy}>{bid.action.busy ? "正在提交…" : "确认报价"}</button>
     </form>
   );
 }
@@ -283,32 +295,19 @@ function RaiseForm({ listing }: { listing: Listing }) {
   const n = /^\d+$/.test(steps) ? Math.min(Math.max(Number(steps), 1), 100) : 1;
   let priced = minimumNext(listing);
   for (let i = 1; i < n; i++) priced = addMoney(priced, listing.increment);
-  const [limit, setLimit] = useState(priced);
-  const [accepted, setAccepted] = useState<string | null>(null);
-  const key = useRef(newIdempotencyKey());
-  const touched = useRef(false);
-  useEffect(() => {
-    if (!touched.current) setLimit(priced);
-  }, [priced]);
-  const raise = useAction(async () => {
-    const res = await api<{ seq: number; amount: string | null }>("transactions", `/api/v1/listings/${listing.id}/bids`, {
-      method: "POST", body: { raise_steps: n, max_amount: limit }, headers: { "Idempotency-Key": key.current },
-    });
-    setAccepted(`加价成功（序号 ${res.seq}，成交报价 ${res.amount ? fmtMoney(res.amount) : "—"}）`);
-    key.current = newIdempotencyKey();
-    touched.current = false;
-  });
+  const raise = useBid(listing, priced, (limit) => ({ raise_steps: n, max_amount: limit }),
+    (res) => `加价成功（序号 ${res.seq}，成交报价 ${res.amount ? fmtMoney(res.amount) : "—"}）`);
   return (
-    <form data-testid="raise-form" onSubmit={(e) => { e.preventDefault(); setAccepted(null); void raise.run(); }}>
+    <form data-testid="raise-form" onSubmit={raise.submit}>
       <h3>加价</h3>
       <Field label="加价幅度数" name="raise_steps" value={steps} required inputMode="numeric" pattern="[1-9]\d?|100"
         onValue={setSteps} hint={`按提交时的最新价格计算：当前价 + ${n} × 加价幅度（${fmtMoney(listing.increment)}）。`} />
-      <Field label="最高可接受报价（元）" name="max_amount" value={limit} required inputMode="decimal" pattern="\d+(\.\d{1,2})?"
-        onValue={(v) => { touched.current = true; setLimit(v); }}
+      <Field label="最高可接受报价（元）" name="max_amount" value={raise.amount} required inputMode="decimal" pattern="\d+(\.\d{1,2})?"
+        onValue={raise.edit}
         hint={`按当前价计算为 ${fmtMoney(priced)}；若他人先出价，报价随之上升，但不会超过此上限。`} />
-      {raise.problem ? <ProblemBox problem={raise.problem} /> : null}
-      {accepted ? <p class="ok-box" role="status">{accepted}</p> : null}
-      <button type="submit" class="secondary" disabled={raise.busy}>{raise.busy ? "正在提交…" : "确认加价"}</button>
+      {raise.action.problem ? <ProblemBox problem={raise.action.problem} /> : null}
+      {raise.accepted ? <p class="ok-box" role="status">{raise.accepted}</p> : null}
+      <button type="submit" class="secondary" disabled={raise.action.busy}>{raise.action.busy ? "正在提交…" : "确认加价"}</button>
     </form>
   );
 }

@@ -47,14 +47,17 @@ class _Pool:
         return [{"subject": s} for s in subjects]
 
 
-async def test_requests_that_arrive_together_share_a_call_and_a_failure_stays_its_own():
-    gate = asyncio.Event()
-    pool = _Pool(gate)
-
+def _batcher(pool: _Pool) -> BidBatcher:
     async def get_pool():
         return pool
 
-    batcher = BidBatcher(get_pool, Limits(timedelta(seconds=240), timedelta(seconds=30), "t"), max_batch=64)
+    return BidBatcher(get_pool, Limits(timedelta(seconds=240), timedelta(seconds=30), "t"), max_batch=64)
+
+
+async def test_requests_that_arrive_together_share_a_call_and_a_failure_stays_its_own():
+    gate = asyncio.Event()
+    pool = _Pool(gate)
+    batcher = _batcher(pool)
     lid = str(uuid.uuid4())
     first = asyncio.create_task(batcher.submit(lid, _request("a")))
     await asyncio.sleep(0)  # the first request goes alone: nothing else is waiting yet
@@ -71,11 +74,7 @@ async def test_requests_that_arrive_together_share_a_call_and_a_failure_stays_it
 async def test_a_caller_that_goes_away_does_not_cancel_its_batch():
     gate = asyncio.Event()
     pool = _Pool(gate)
-
-    async def get_pool():
-        return pool
-
-    batcher = BidBatcher(get_pool, Limits(timedelta(seconds=240), timedelta(seconds=30), "t"), max_batch=64)
+    batcher = _batcher(pool)
     lid = str(uuid.uuid4())
     leaver = asyncio.create_task(batcher.submit(lid, _request("a")))
     await asyncio.sleep(0)
