@@ -1,4 +1,4 @@
-"""The bid hot path: transactions.place_bid() (migrations 0003, 0006) per bid, batched per listing (batcher.py).
+"""The bid hot path: place_bid() for a lone bid, place_bids() for a batch (migrations 0006, 0010; batcher.py).
 
 The listing row lock is held only while PostgreSQL finishes that one statement and commits, so
 the bid rate on a hot listing is bounded by the database, not by Python awaits under the lock.
@@ -95,6 +95,22 @@ _TEMPLATES: dict[tuple[str, str], tuple[str, str]] = {}
 _TEMPLATES_MAX = 4096
 
 
+def bid_request(
+    *, trading: Trading, listing_id: str, principal: Principal, amount: Decimal, key: str | None,
+    client_ip: str | None, raise_steps: int | None = None,
+) -> BidRequest:
+    """The arguments place_bid(s) takes for one request (`amount`: the quote, or a raise's limit)."""
+    amount_ok = money_problem(amount) is None and amount <= _MAX_AMOUNT
+    # An invalid amount still goes to the database: the checks before it (qualified, open, closed)
+    # decide which refusal the bidder sees, exactly as in bidding.rules.check_bid.
+    stored = amount if amount_ok else Decimal(0)
+    bid, alert = templates(trading=trading, listing_id=listing_id, actor=principal.subject)
+    return BidRequest(
+        subject=principal.subject, amount=stored, amount_ok=amount_ok, key=key, client_ip=client_ip, event=bid,
+        alert=alert, event_id=uuid.uuid4(), alert_id=uuid.uuid4(), traceparent=current_traceparent.get(),
+        steps=raise_steps)
+
+
 async def call_place_bid(
     *, trading: Trading, listing_id: str, principal: Principal, amount: Decimal, key: str | None,
     client_ip: str | None, raise_steps: int | None = None,
@@ -103,16 +119,9 @@ async def call_place_bid(
 
     With `raise_steps` the function prices the bid and `amount` is the bidder's limit.
     """
-    amount_ok = money_problem(amount) is None and amount <= _MAX_AMOUNT
-    # An invalid amount still goes to the database: the checks before it (qualified, open, closed)
-    # decide which refusal the bidder sees, exactly as in bidding.rules.check_bid.
-    stored = amount if amount_ok else Decimal(0)
-    bid, alert = templates(trading=trading, listing_id=listing_id, actor=principal.subject)
-    row = await trading.bid_batcher.submit(listing_id, BidRequest(
-        subject=principal.subject, amount=stored, amount_ok=amount_ok, key=key, client_ip=client_ip, event=bid,
-        alert=alert, event_id=uuid.uuid4(), alert_id=uuid.uuid4(), traceparent=current_traceparent.get(),
-        steps=raise_steps))
-    return Result(*row)
+    request = bid_request(trading=trading, listing_id=listing_id, principal=principal, amount=amount, key=key,
+                          client_ip=client_ip, raise_steps=raise_steps)
+    return Result(*await trading.bid_batcher.submit(listing_id, request))
 
 
 def answer(result: Result, *, listing_id: str, amount: Decimal, raise_steps: int | None = None) -> BidRead:
