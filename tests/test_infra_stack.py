@@ -47,6 +47,13 @@ def test_postgis_has_geos_and_proj(su):
     assert "GEOS" in version and "PROJ" in version, version
 
 
+def test_wal_settings_for_the_bid_path(su):
+    # Full-page images were most of a bid's WAL (deploy/local/infra/postgres.sh explains).
+    settings = dict(su.execute("SELECT name, setting FROM pg_settings WHERE name IN "
+                               "('wal_compression', 'checkpoint_timeout', 'synchronous_commit')").fetchall())
+    assert settings == {"wal_compression": "lz4", "checkpoint_timeout": "900", "synchronous_commit": "on"}
+
+
 def test_st_asmvt_encodes_a_tile(su):
     # One CGCS2000 polygon in 太原 and the z10 tile that holds it: a non-empty Mapbox vector tile.
     tile = su.execute(
