@@ -283,6 +283,20 @@ class World:
         return await self.client.post(f"/api/v1/listings/{listing_id}/bids", headers=headers,
                                       json={"raise_steps": steps, "max_amount": max_amount})
 
+    async def python_bid(self, listing_id: str, username: str, amount: str, *, key: str | None = None,
+                         steps: int | None = None) -> tuple[int, dict[str, Any]]:
+        """A bid (or, with `steps`, a 加价) through the Python reference path, answered like the API."""
+        from transactions.bidding import service
+
+        principal = await self.trading.ctx.verifier.verify(self.tokens(username))
+        try:
+            bid = await service.place_bid_in_python(trading=self.trading, listing_id=listing_id, principal=principal,
+                                                    amount=Decimal(amount), idempotency_key=key, raise_steps=steps,
+                                                    client_ip="127.0.0.1")
+        except Exception as exc:  # noqa: BLE001 - the platform error is the answer
+            return exc.status_code, {"code": exc.code, **exc.extensions}
+        return (200 if bid.replayed else 201), bid.model_dump(mode="json")
+
     async def events(self, listing_id: str, event_type: str | None = None) -> list[dict[str, Any]]:
         """The listing's events as written to the outbox, in order."""
         rows = (await self.sql(

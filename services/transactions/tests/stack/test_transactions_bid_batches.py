@@ -15,7 +15,7 @@ import pytest
 
 from natres_platform.events import SchemaRegistry
 
-from transactions.bidding import procedure, service
+from transactions.bidding import procedure
 from transactions.bidding.procedure import Result
 
 pytestmark = pytest.mark.stack
@@ -50,17 +50,6 @@ async def _batch(world, listing_id, steps):
     return out
 
 
-async def _python(world, listing_id, username, amount, key=None, steps=None):
-    principal = await world.trading.ctx.verifier.verify(world.tokens(username))
-    try:
-        bid = await service.place_bid_in_python(trading=world.trading, listing_id=listing_id, principal=principal,
-                                                amount=Decimal(amount), idempotency_key=key, raise_steps=steps,
-                                                client_ip="127.0.0.1")
-    except Exception as exc:  # noqa: BLE001 - the platform error is the answer
-        return exc.status_code, {"code": exc.code, **exc.extensions}
-    return (200 if bid.replayed else 201), bid.model_dump(mode="json")
-
-
 def _comparable(status, body):
     # minimum_next: the API adds it to every refusal, the Python path to quotes only
     keep = ("code", "current_price", "priced_amount", "max_amount", "seq", "amount", "replayed",
@@ -88,7 +77,8 @@ async def test_a_batch_decides_as_the_python_path_one_by_one(world, bidder_pool)
     ]
     got = await _batch(world, batched, steps)
     for step, answer in zip(steps, got, strict=True):
-        want = await _python(world, ref, *step)
+        username, amount, key, n = step
+        want = await world.python_bid(ref, username, amount, key=key, steps=n)
         assert _comparable(*answer) == _comparable(*want), (step, answer, want)
     assert [s for s, _ in got].count(201) == 4
     listing, other = await world.get(batched), await world.get(ref)

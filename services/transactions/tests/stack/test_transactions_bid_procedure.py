@@ -18,7 +18,6 @@ import pytest
 
 from natres_platform.events import SchemaRegistry, rfc3339
 
-from transactions.bidding import service
 from transactions.bidding.rules import Bid
 from transactions.main import create_app
 from transactions.supervision.rules import late_bid
@@ -47,17 +46,6 @@ async def _twins(world, **kw):
     return out
 
 
-async def _python_bid(world, listing_id, username, amount, key=None):
-    """A bid through the reference path, answered like the API (status, body)."""
-    principal = await world.trading.ctx.verifier.verify(world.tokens(username))
-    try:
-        bid = await service.place_bid_in_python(trading=world.trading, listing_id=listing_id, principal=principal,
-                                                amount=Decimal(amount), idempotency_key=key, client_ip="127.0.0.1")
-    except Exception as exc:  # noqa: BLE001 - the platform error is the answer
-        return exc.status_code, {"code": exc.code, **exc.extensions}
-    return (200 if bid.replayed else 201), bid.model_dump(mode="json")
-
-
 def _comparable(status, body):
     keep = ("code", "current_price", "minimum_next", "seq", "amount", "replayed")  # numbers differ per listing
     return status, {k: body.get(k) for k in keep if k in body}
@@ -80,13 +68,13 @@ async def test_function_and_python_path_decide_alike(world):
     for username, amount, key in steps:
         r = await world.bid(fast, username, amount, key=key)
         got = _comparable(r.status_code, r.json())
-        want = _comparable(*await _python_bid(world, ref, username, amount, key))
+        want = _comparable(*await world.python_bid(ref, username, amount, key=key))
         assert got == want, (username, amount, key, r.text)
     # closed: the deadline passed, the scheduler has not run yet
     for listing_id in (fast, ref):
         await world.due(listing_id, close=True)
     r = await world.bid(fast, "bidder.b", "1100000.00")
-    assert _comparable(r.status_code, r.json()) == _comparable(*await _python_bid(world, ref, "bidder.b", "1100000.00"))
+    assert _comparable(r.status_code, r.json()) == _comparable(*await world.python_bid(ref, "bidder.b", "1100000.00"))
     assert r.json()["code"] == "bid.closed"
 
 
@@ -98,20 +86,20 @@ async def test_refusals_outside_the_open_phase_and_round_agree(world, bidder_poo
     for username in ("bidder.pool02", "bidder.pool01"):
         r = await world.bid(fast, username, "1000000.00")
         assert _comparable(r.status_code, r.json()) == _comparable(
-            *await _python_bid(world, ref, username, "1000000.00")), r.text
+            *await world.python_bid(ref, username, "1000000.00")), r.text
     for listing_id in (fast, ref):
         await world.sql("UPDATE transactions.listings SET opens_at = clock_timestamp() + interval '1 hour' "
                         "WHERE id = :id", id=listing_id)
     r = await world.bid(fast, "bidder.a", "1000000.00")
     assert r.json()["code"] == "bid.not_open"
-    assert _comparable(r.status_code, r.json()) == _comparable(*await _python_bid(world, ref, "bidder.a", "1000000.00"))
+    assert _comparable(r.status_code, r.json()) == _comparable(*await world.python_bid(ref, "bidder.a", "1000000.00"))
 
 
 async def test_outbox_row_is_the_event_unit_of_work_writes(world):
     fast, ref = await _twins(world)
     r = await world.bid(fast, "bidder.a", "1000000", key="same-key")  # no cents: money is normalised
     assert r.status_code == 201, r.text
-    await _python_bid(world, ref, "bidder.a", "1000000", key="same-key")
+    await world.python_bid(ref, "bidder.a", "1000000", key="same-key")
     [got] = await world.events(fast, "transactions.bid.accepted.v1")
     [want] = await world.events(ref, "transactions.bid.accepted.v1")
     contracts = SchemaRegistry.platform()

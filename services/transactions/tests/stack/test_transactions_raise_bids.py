@@ -9,7 +9,6 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from transactions.bidding import service
 
 pytestmark = pytest.mark.stack
 
@@ -91,17 +90,6 @@ async def test_tenders_take_no_raises(world):
     assert (await world.get(listing_id))["last_seq"] == 0
 
 
-async def _python_raise(world, listing_id, username, steps, limit):
-    principal = await world.trading.ctx.verifier.verify(world.tokens(username))
-    try:
-        bid = await service.place_bid_in_python(trading=world.trading, listing_id=listing_id, principal=principal,
-                                                amount=Decimal(limit), raise_steps=steps, idempotency_key=None,
-                                                client_ip="127.0.0.1")
-    except Exception as exc:  # noqa: BLE001 - the platform error is the answer
-        return exc.status_code, {"code": exc.code, **exc.extensions}
-    return 201, bid.model_dump(mode="json")
-
-
 def _comparable(status, body):
     keep = ("code", "current_price", "priced_amount", "max_amount", "seq", "amount")
     return status, {k: body.get(k) for k in keep if k in body}
@@ -121,7 +109,7 @@ async def test_function_and_python_path_price_raises_alike(world):
     for username, n, limit in steps:
         r = await world.raise_bid(fast, username, n, limit)
         got = _comparable(r.status_code, r.json())
-        assert got == _comparable(*await _python_raise(world, ref, username, n, limit)), (username, n, limit, r.text)
+        assert got == _comparable(*await world.python_bid(ref, username, limit, steps=n)), (username, n, limit, r.text)
 
 
 async def test_concurrent_raises_all_land_in_one_gap_free_increasing_order(world, bidder_pool):
