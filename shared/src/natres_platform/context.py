@@ -59,6 +59,8 @@ class ServiceContext:
             client_id=f"natres-{s.service_name}-relay",
             batch_size=s.relay_batch_size,
             idle_seconds=s.relay_idle_seconds,
+            retention_hours=s.relay_retention_hours,
+            prune_interval_seconds=s.relay_prune_interval_seconds,
         )
 
     async def aclose(self) -> None:

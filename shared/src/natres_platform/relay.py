@@ -5,6 +5,9 @@ with a backoff that doubles up to `max_backoff_seconds`: its rows stay in the ou
 and the other topics' rows keep flowing instead of queueing behind them. When its hold runs out
 the broker's topic list is asked first (a send to a missing topic blocks the Kafka thread for
 max_block_ms); a topic still missing is held again, for up to MAX_MISSING_HOLD.
+
+Published rows are kept for `retention_hours` (an operator can re-publish them after a broker loss),
+then deleted from the head of the table by a task beside the publishing loop; unsent rows never are.
 """
 
 from __future__ import annotations
@@ -13,11 +16,12 @@ import asyncio
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaProducer
 from kafka.errors import KafkaError
-from sqlalchemy import Text, cast, func, select, update
+from sqlalchemy import Text, cast, delete, func, select, update
 
 from natres_platform.db import SessionMaker
 from natres_platform.events import CONTENT_TYPE
@@ -26,6 +30,8 @@ from natres_platform.workers import sleep_or_stop
 
 log = logging.getLogger(__name__)
 MAX_MISSING_HOLD = 300.0
+PRUNE_MAX_BATCHES = 20  # per prune_once() call, so that one call stays short
+PRUNE_START_DELAY = 5.0  # the first prune after start (or after one interval, if that is shorter)
 
 
 def make_producer(bootstrap: str, client_id: str) -> KafkaProducer:
@@ -56,6 +62,9 @@ class OutboxRelay:
         batch_size: int = 200,
         idle_seconds: float = 0.2,
         max_backoff_seconds: float = 30.0,
+        retention_hours: float = 168.0,
+        prune_interval_seconds: float = 300.0,
+        prune_batch_size: int = 5000,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._outbox = tables.outbox
@@ -64,6 +73,9 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._idle = idle_seconds
         self._max_backoff = max_backoff_seconds
+        self._retention_hours = retention_hours  # 0 or negative: published rows are kept forever
+        self._prune_interval = prune_interval_seconds
+        self._prune_batch_size = prune_batch_size
         # kafka-python is blocking and not meant for concurrent use: one dedicated thread.
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relay-kafka")
         self._producer: KafkaProducer | None = None
@@ -200,19 +212,75 @@ class OutboxRelay:
 
         await self._call(close)
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Loop until `stop` is set, backing off exponentially while Kafka or the DB is down."""
-        backoff = 0.5
+    async def prune_once(self) -> int:
+        """Delete published rows older than the retention, oldest first, in batches; returns how many."""
+        if self._retention_hours <= 0:
+            return 0
+        o = self._outbox
+        cutoff = func.now() - timedelta(hours=self._retention_hours)
+        after, total = 0, 0
+        for _ in range(PRUNE_MAX_BATCHES):
+            async with self._sessionmaker() as session, session.begin():
+                # The next rows in id order (ids grow with time, so the old ones come first), unlocked.
+                head = select(o.c.id, o.c.created_at).where(o.c.id > after).order_by(o.c.id)
+                head = head.limit(self._prune_batch_size).subquery()
+                edge = (
+                    await session.execute(
+                        select(head.c.id, head.c.created_at < cutoff).order_by(head.c.id.desc()).limit(1)
+                    )
+                ).first()
+                if edge is None:
+                    break
+                last, older_rows_follow = edge
+                # Only the rows deleted are locked: an unsent row is never waited on, nor skipped by run_once.
+                doomed = (
+                    select(o.c.id)
+                    .where(o.c.id > after, o.c.id <= last, o.c.published_at < cutoff)
+                    .with_for_update(skip_locked=True)
+                )
+                total += (await session.execute(delete(o).where(o.c.id.in_(doomed)))).rowcount
+            # Rows created after the cutoff cannot have been published before it: nothing to delete beyond.
+            # A batch of old rows that deletes nothing (unsent ones held back) does not stop the walk.
+            if not older_rows_follow:
+                break
+            after = last
+        if total:
+            log.info("relay: pruned published outbox rows",
+                     extra={"rows": total, "retention_hours": self._retention_hours})
+        return total
+
+    async def _prune_loop(self, stop: asyncio.Event) -> None:
+        """Prune every `prune_interval_seconds`, first shortly after start; a failure waits for the next turn."""
+        if self._retention_hours <= 0:
+            return
+        await sleep_or_stop(stop, min(PRUNE_START_DELAY, self._prune_interval))
         while not stop.is_set():
             try:
-                n = await self.run_once()
-                backoff = 0.5
-                if n < self._batch_size:
-                    await sleep_or_stop(stop, self._idle)
+                await self.prune_once()
             except Exception as exc:  # noqa: BLE001 - the relay must outlive any outage
-                log.warning("relay: publish failed, retrying", extra={"error": repr(exc), "backoff": backoff})
-                await sleep_or_stop(stop, backoff)
-                backoff = min(backoff * 2, self._max_backoff)
+                log.warning("relay: pruning the outbox failed, retrying later",
+                            extra={"error": repr(exc), "seconds": self._prune_interval})
+            await sleep_or_stop(stop, self._prune_interval)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Loop until `stop` is set, backing off exponentially while Kafka or the DB is down."""
+        # Pruning runs beside publishing, on its own connection: a long prune never delays an event.
+        pruning = asyncio.create_task(self._prune_loop(stop))
+        backoff = 0.5
+        try:
+            while not stop.is_set():
+                try:
+                    n = await self.run_once()
+                    backoff = 0.5
+                    if n < self._batch_size:
+                        await sleep_or_stop(stop, self._idle)
+                except Exception as exc:  # noqa: BLE001 - the relay must outlive any outage
+                    log.warning("relay: publish failed, retrying", extra={"error": repr(exc), "backoff": backoff})
+                    await sleep_or_stop(stop, backoff)
+                    backoff = min(backoff * 2, self._max_backoff)
+            await pruning  # `stop` is set: it ends after its current call
+        finally:
+            pruning.cancel()  # only matters when run() itself is cancelled
         await self.close()
 
     async def close(self) -> None:

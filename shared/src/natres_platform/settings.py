@@ -64,6 +64,9 @@ class ServiceSettings(BaseSettings):
     jwks_lifespan_seconds: int = 300
     relay_batch_size: int = 200
     relay_idle_seconds: float = 0.2
+    # Published outbox rows are kept this long (to re-publish after a broker loss); 0 or less keeps them forever.
+    relay_retention_hours: float = 168.0
+    relay_prune_interval_seconds: float = Field(default=300.0, gt=0)
     consumer_group: str = ""
 
     @property
