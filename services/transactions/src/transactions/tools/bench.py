@@ -47,6 +47,8 @@ from transactions.tools.bench_load import (
     PACED,
     START,
     api_round,
+    batch_line,
+    batching,
     backend_pids,
     cpu_sum,
     free_port,
@@ -84,6 +86,10 @@ def main(argv: list[str]) -> None:
     workers = 1 if args.profile else args.workers
     asyncio.run(_bench(seconds=args.seconds, n=args.bidders, workers=workers,
                        pool=args.pool, profile=args.profile, command=command))
+
+
+def _since(now: tuple[float, ...], before: tuple[float, ...]) -> tuple[float, float, float]:
+    return tuple(a - b for a, b in zip(now, before, strict=True))  # type: ignore[return-value]
 
 
 def _ensure_users(n: int) -> list[str]:
@@ -176,11 +182,17 @@ async def _bench(*, seconds: float, n: int, workers: int, pool: int, profile: st
             # Below saturation first, then flat out: each round leaves the event pipeline (relay, Kafka,
             # audit, registry) a backlog that competes with whatever runs next on these CPUs.
             raw_rate = len(raw.accepted) / raw.seconds
-            paced = {share: await paced_round(port, listing_id, tokens, seconds, share * raw_rate) for share in PACED}
+            paced = {}
+            for share in PACED:
+                before = await batching(port)
+                paced[share] = await paced_round(port, listing_id, tokens, seconds, share * raw_rate)
+                paced[share].batches = _since(await batching(port), before)
             runs = {}
             for raising in (True, False):
                 server_before, pg_before = cpu_sum(procs), cpu_sum(backends)
+                before = await batching(port)
                 run = await api_round(port, listing_id, tokens, seconds, raising=raising)
+                run.batches = _since(await batching(port), before)
                 run.server_cpu, run.pg_cpu = cpu_sum(procs) - server_before, cpu_sum(backends) - pg_before
                 runs[raising] = run
         finally:
@@ -207,6 +219,8 @@ async def _bench(*, seconds: float, n: int, workers: int, pool: int, profile: st
         requests = len(api.all) or 1
         print(f"  CPU per request: API server {api.server_cpu / requests * 1e6:.0f} µs, its PostgreSQL backends "
               f"{api.pg_cpu / requests * 1e6:.0f} µs, load generator {api.client_cpu / requests * 1e6:.0f} µs")
+        if workers == 1:  # /metrics is one process's
+            print(batch_line(api))
         print(f"  accepted/raw = {len(api.accepted) / api.seconds / raw_rate:.1%}   "
               f"all requests/raw = {len(api.all) / api.seconds / raw_rate:.1%}   "
               f"p99 of accepted = {pct(api.accepted, 0.99):.1f} ms")
@@ -218,6 +232,8 @@ async def _bench(*, seconds: float, n: int, workers: int, pool: int, profile: st
         print(line("  accepted bids (201)", run.accepted, run.seconds))
         print(line("  refused (409: already leading)", run.rejected, run.seconds)
               + f"  errors {run.errors} {run.error_sample}")
+        if workers == 1:
+            print(batch_line(run))
     head = runs[True]
     ratio = len(head.accepted) / head.seconds / raw_rate
     p99 = pct(head.accepted, 0.99)

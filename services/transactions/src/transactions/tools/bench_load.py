@@ -35,6 +35,7 @@ class Run:
     server_cpu: float = 0.0
     pg_cpu: float = 0.0
     client_cpu: float = 0.0
+    batches: tuple[float, float, float] = (0.0, 0.0, 0.0)  # place_bid(s) calls, bids, seconds (server)
 
     @property
     def all(self) -> list[float]:
@@ -93,6 +94,26 @@ def cpu_sum(pids: list[int]) -> float:
     return sum(cpu(p) for p in pids)
 
 
+async def batching(port: int) -> tuple[float, float, float]:
+    """(place_bid(s) calls, bids they carried, seconds they held the listing) so far, from /metrics."""
+    conn = HttpConnection(port)
+    try:
+        _, body = await conn.request("GET", "/metrics", b"", {})
+    finally:
+        conn.close()
+    values = dict(line.rsplit(" ", 1) for line in body.decode().splitlines() if line.startswith("transactions_bid_"))
+    return tuple(float(values.get(f"transactions_bid_{name}", 0.0))  # type: ignore[return-value]
+                 for name in ("batch_size_count", "batch_size_sum", "batch_seconds_sum"))
+
+
+def batch_line(run: Run) -> str:
+    calls, bids, held = run.batches
+    if not calls:
+        return "  place_bid(s) calls: none counted"
+    return (f"  place_bid(s) calls: {calls / run.seconds:.0f}/s, {bids / calls:.1f} bids each, "
+            f"{held / calls * 1000:.2f} ms each (the listing's serial section, busy {held / run.seconds:.0%})")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -108,10 +129,13 @@ class HttpConnection:
         self._writer: asyncio.StreamWriter | None = None
 
     async def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        return await self.request("POST", path, body, headers)
+
+    async def request(self, method: str, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
         if self._writer is None:
             self._reader, self._writer = await asyncio.open_connection("127.0.0.1", self._port)
         head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-        self._writer.write(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        self._writer.write(f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                            f"Content-Length: {len(body)}\r\n{head}\r\n".encode() + body)
         reader = self._reader
         status = int((await reader.readline()).split()[1])
