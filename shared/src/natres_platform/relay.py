@@ -42,6 +42,9 @@ def make_producer(bootstrap: str, client_id: str) -> KafkaProducer:
         acks="all",
         enable_idempotence=True,
         linger_ms=5,
+        # One record batch per relay batch (kafka-python's default is 16 KiB): a flush of 200 events is then
+        # one produce request rather than a dozen sent one after another.
+        batch_size=256 * 1024,
         max_block_ms=10_000,
         bootstrap_timeout_ms=10_000,
         request_timeout_ms=10_000,
