@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
+import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -90,3 +92,53 @@ async def test_failures_are_not_cached_and_the_cache_is_bounded(key):
     for i in range(10):
         await verifier.verify(token(key, "k1", sub=f"u{i}"))
     assert len(verifier._verified) <= 3
+
+
+class SlowJwks(JwksCache):
+    """A key set fetched from memory after a delay; counts fetches and can be made to fail."""
+
+    def __init__(self, keys: dict[str, PyJWK], *, delay: float) -> None:
+        super().__init__("http://unused", lifespan_seconds=300)
+        self.served, self.delay, self.fetches, self.failing = keys, delay, 0, False
+
+    async def refresh(self) -> None:
+        self.fetches += 1
+        await asyncio.sleep(self.delay)
+        if self.failing:
+            raise httpx.ConnectError("identity provider away")
+        self._keys, self._fetched_at = dict(self.served), time.monotonic()
+
+
+def _jwk(key: rsa.RSAPrivateKey, kid: str) -> PyJWK:
+    return PyJWK.from_dict({**jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key(), as_dict=True), "kid": kid,
+                            "alg": "RS256"})
+
+
+async def test_a_stale_key_set_is_refetched_behind_the_requests(key):
+    jwks = SlowJwks({"k1": _jwk(key, "k1")}, delay=0.2)
+    await jwks.key("k1")  # first use: nothing in hand, so the request waits for the fetch
+    jwks._fetched_at -= 301  # the key set is now older than its lifespan
+    started = time.monotonic()
+    found = await asyncio.gather(*(jwks.key("k1") for _ in range(20)))
+    assert time.monotonic() - started < 0.1 and all(k is not None for k in found)  # nobody waited for it
+    await asyncio.sleep(0.3)
+    assert jwks.fetches == 2 and time.monotonic() - jwks._fetched_at < 1  # one refetch, in the background
+
+
+async def test_an_unknown_kid_still_waits_for_the_refetch(key):
+    jwks = SlowJwks({"k1": _jwk(key, "k1")}, delay=0.05)
+    await jwks.key("k1")
+    jwks.served = {"k1": _jwk(key, "k1"), "k2": _jwk(key, "k2")}  # a key rotation
+    jwks._fetched_at -= 11
+    assert await jwks.key("k2") is not None and jwks.fetches == 2
+
+
+async def test_a_failed_background_refetch_keeps_the_keys_and_backs_off(key, caplog):
+    jwks = SlowJwks({"k1": _jwk(key, "k1")}, delay=0.0)
+    await jwks.key("k1")
+    jwks.failing, jwks._fetched_at = True, jwks._fetched_at - 301
+    for _ in range(5):
+        assert await jwks.key("k1") is not None
+        await asyncio.sleep(0.01)
+    assert jwks.fetches == 2  # one failed attempt, not one per request
+    assert "JWKS refresh failed" in caplog.text

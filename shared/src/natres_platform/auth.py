@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -14,6 +15,8 @@ import jwt
 from jwt import PyJWK
 
 from natres_platform.errors import DependencyUnavailable, Forbidden, Unauthenticated
+
+log = logging.getLogger(__name__)
 
 # Keycloak signs with RS256 by default; listing the accepted algorithms is what stops `alg: none`
 # and HMAC-with-the-public-key confusion.
@@ -92,7 +95,7 @@ def _str_or_none(value: Any) -> str | None:
 
 
 class JwksCache:
-    """Fetches the JWKS once per lifespan; an unknown `kid` triggers at most one refetch per 10 s."""
+    """Fetches the JWKS once per lifespan (behind the requests); an unknown `kid` refetches at most once per 10 s."""
 
     def __init__(self, url: str, *, lifespan_seconds: int = 300, timeout: float = 5.0) -> None:
         self._url = url
@@ -101,7 +104,24 @@ class JwksCache:
         self._keys: dict[str, PyJWK] = {}
         self._fetched_at = 0.0
         self._lock = asyncio.Lock()
+        self._background: asyncio.Task[None] | None = None
+        self._retry_at = 0.0  # monotonic time before which a failed background refresh is not retried
         self.version = 0  # bumped when the key set changes (verified-token caches drop their entries)
+
+    def _refresh_behind(self) -> None:
+        if (self._background is None or self._background.done()) and time.monotonic() >= self._retry_at:
+            self._background = asyncio.get_running_loop().create_task(self._refresh_quietly())
+
+    async def _refresh_quietly(self) -> None:
+        async with self._lock:
+            if time.monotonic() - self._fetched_at < self._lifespan:
+                return  # refreshed meanwhile
+            try:
+                await self.refresh()
+            except (httpx.HTTPError, ValueError) as exc:
+                # The key set in hand stays in use; another attempt in 10 s, not one per request.
+                self._retry_at = time.monotonic() + 10
+                log.warning("auth: JWKS refresh failed, keeping the previous key set", extra={"error": repr(exc)})
 
     async def refresh(self) -> None:
         """Fetch the key set now."""
@@ -123,9 +143,13 @@ class JwksCache:
         self._fetched_at = time.monotonic()
 
     async def key(self, kid: str) -> PyJWK | None:
-        """The signing key with that id, refreshing when stale or unknown."""
+        """The signing key with that id; an unknown one waits for a refetch, a stale set is refetched behind."""
         age = time.monotonic() - self._fetched_at
-        if kid in self._keys and age < self._lifespan:
+        if kid in self._keys:
+            if age >= self._lifespan:
+                # Stale while revalidating: the requests of that moment are not held behind the identity
+                # provider's round trip (every 5 minutes, a stall of the whole API process for as long).
+                self._refresh_behind()
             return self._keys[kid]
         async with self._lock:
             age = time.monotonic() - self._fetched_at
