@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 from alembic import command
@@ -25,6 +26,17 @@ def alembic_config(settings: ServiceSettings, migrations_dir: Path) -> Config:
 def upgrade(settings: ServiceSettings, migrations_dir: Path, revision: str = "head") -> None:
     """Apply migrations up to `revision`."""
     command.upgrade(alembic_config(settings, migrations_dir), revision)
+
+
+def revision_text(migration_file: str, sibling: str, name: str) -> str:
+    """A DDL text another revision in the same folder defines (a downgrade restores that revision's own)."""
+    path = Path(migration_file).with_name(sibling)
+    spec = importlib.util.spec_from_file_location(f"_revision_text_{path.stem}", path)
+    if spec is None or spec.loader is None:
+        raise FileNotFoundError(path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return getattr(module, name)
 
 
 def create_messaging_tables_v1(conn: Connection, schema: str) -> None:

@@ -19,6 +19,8 @@ Create Date: 2026-11-30
 
 from alembic import op
 
+from natres_platform.migrations import revision_text
+
 revision = "transactions_0006"
 down_revision = "transactions_0005"
 branch_labels = None
@@ -324,16 +326,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # Migration 0003's function comes back with its revision's own upgrade text.
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).with_name("2026_11_30_0003_place_bid_function.py")
-    spec = importlib.util.spec_from_file_location("transactions_0003_text", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    place_bid_0003 = revision_text(__file__, "2026_11_30_0003_place_bid_function.py", "PLACE_BID")
     conn = op.get_bind()
     conn.exec_driver_sql(f"DROP FUNCTION {BATCH}")
     conn.exec_driver_sql(f"DROP FUNCTION {SIGNATURE}")
-    conn.exec_driver_sql(module.PLACE_BID)
+    conn.exec_driver_sql(place_bid_0003)
     conn.exec_driver_sql(f"REVOKE ALL ON FUNCTION {OLD} FROM PUBLIC")
     conn.exec_driver_sql(f"GRANT EXECUTE ON FUNCTION {OLD} TO transactions_app")

@@ -88,8 +88,8 @@ def main(argv: list[str]) -> None:
                        pool=args.pool, profile=args.profile, command=command))
 
 
-def _since(now: tuple[float, ...], before: tuple[float, ...]) -> tuple[float, float, float]:
-    return tuple(a - b for a, b in zip(now, before, strict=True))  # type: ignore[return-value]
+def _since(now: tuple[float, float, float], before: tuple[float, float, float]) -> tuple[float, float, float]:
+    return now[0] - before[0], now[1] - before[1], now[2] - before[2]
 
 
 def _ensure_users(n: int) -> list[str]:

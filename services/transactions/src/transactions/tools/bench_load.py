@@ -102,8 +102,9 @@ async def batching(port: int) -> tuple[float, float, float]:
     finally:
         conn.close()
     values = dict(line.rsplit(" ", 1) for line in body.decode().splitlines() if line.startswith("transactions_bid_"))
-    return tuple(float(values.get(f"transactions_bid_{name}", 0.0))  # type: ignore[return-value]
-                 for name in ("batch_size_count", "batch_size_sum", "batch_seconds_sum"))
+    calls, bids, held = (float(values.get(f"transactions_bid_{name}", 0.0))
+                         for name in ("batch_size_count", "batch_size_sum", "batch_seconds_sum"))
+    return calls, bids, held
 
 
 def batch_line(run: Run) -> str:
